@@ -1,0 +1,447 @@
+"""Account changes: inviting, creating, activating, roles and deactivation.
+
+Views, the API and commands all call these; each one guards its rule, writes
+in one transaction, records the audit entry and queues its email after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from email_validator import EmailNotValidError, validate_email
+
+from karma.accounts.models import (
+    Invitation,
+    InvitationState,
+    Role,
+    User,
+    UserStatus,
+    hash_token,
+    normalize_email_case,
+)
+from karma.audit.models import AuditKind
+from karma.audit.services import record_event
+from karma.web.mail import send_email_after_commit, site_url
+
+logger = logging.getLogger(__name__)
+
+NAME_MAX_LENGTH = 150
+
+
+class AccountError(Exception):
+    """A rule of Karma's refused the change; `field` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class EmailAlreadyRegistered(AccountError):
+    def __init__(self) -> None:
+        super().__init__(
+            "An account with this email address already exists.", field="email"
+        )
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    user: User
+    # Shown once to the admin who created the account; never stored.
+    temporary_password: str
+
+
+# --- Input checks --------------------------------------------------------
+
+
+def clean_email(raw: str) -> str:
+    """Return the stored form of an address, or raise AccountError."""
+    candidate = normalize_email_case(raw or "")
+    if not candidate:
+        raise AccountError("Enter an email address.", field="email")
+
+    try:
+        validated = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountError(
+            f"Enter a valid email address ({error}).", field="email"
+        ) from error
+    return normalize_email_case(validated.normalized)
+
+
+def clean_name(raw: str, *, field: str) -> str:
+    """Return a name as one trimmed line, or raise AccountError."""
+    name = " ".join((raw or "").split())
+    if not name:
+        raise AccountError("This field is required.", field=field)
+    if len(name) > NAME_MAX_LENGTH:
+        raise AccountError(f"Use at most {NAME_MAX_LENGTH} characters.", field=field)
+    return name
+
+
+def clean_role(raw: str) -> str:
+    if raw not in Role.values:
+        raise AccountError(f"Choose one of: {', '.join(Role.values)}.", field="role")
+    return raw
+
+
+# --- Creating accounts ---------------------------------------------------
+
+
+def _new_user(*, first_name: str, last_name: str, email: str, role: str) -> User:
+    user = User(
+        first_name=clean_name(first_name, field="first_name"),
+        last_name=clean_name(last_name, field="last_name"),
+        email=clean_email(email),
+        role=clean_role(role),
+    )
+    if User.objects.filter(email=user.email).exists():
+        raise EmailAlreadyRegistered()
+    return user
+
+
+def _save_new_user(user: User) -> None:
+    # The case-insensitive unique constraint settles a race between two
+    # admins inviting the same address: the second insert fails here.
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise EmailAlreadyRegistered() from error
+
+
+def invite_user(
+    *, first_name: str, last_name: str, email: str, role: str, invited_by: User | None
+) -> Invitation:
+    """Create an invited account and email its activation link.
+
+    Raises AccountError (EmailAlreadyRegistered for a taken address).
+    """
+    user = _new_user(first_name=first_name, last_name=last_name, email=email, role=role)
+    user.set_unusable_password()
+
+    with transaction.atomic():
+        _save_new_user(user)
+        invitation = _issue_invitation(user=user, invited_by=invited_by)
+        record_event(
+            kind=AuditKind.ACCOUNT_INVITED,
+            actor=invited_by,
+            subject=user,
+            details={"role": user.role},
+        )
+
+    logger.info("account invited", extra={"user_id": user.public_id})
+    return invitation
+
+
+def create_user_with_temporary_password(
+    *, first_name: str, last_name: str, email: str, role: str, created_by: User | None
+) -> NewAccount:
+    """Create an account at once with a generated temporary password.
+
+    The password is returned once for the admin to pass on; it is stored
+    only as a hash, and the user must replace it at first login.
+    """
+    user = _new_user(first_name=first_name, last_name=last_name, email=email, role=role)
+    temporary_password = generate_temporary_password()
+    user.set_password(temporary_password)
+    user.must_change_password = True
+    user.activated_at = timezone.now()
+
+    with transaction.atomic():
+        _save_new_user(user)
+        record_event(
+            kind=AuditKind.ACCOUNT_CREATED,
+            actor=created_by,
+            subject=user,
+            details={"role": user.role, "mode": "temporary_password"},
+        )
+
+    logger.info("account created", extra={"user_id": user.public_id})
+    return NewAccount(user=user, temporary_password=temporary_password)
+
+
+def generate_temporary_password() -> str:
+    # Four groups of five from an alphabet without look-alikes: easy to read
+    # out over the phone, about 100 bits of entropy.
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    groups = ("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+    return "-".join(groups)
+
+
+# --- Invitations ---------------------------------------------------------
+
+
+def _issue_invitation(*, user: User, invited_by: User | None) -> Invitation:
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        user=user,
+        token_hash=hash_token(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=settings.KARMA_INVITATION_DAYS),
+    )
+    link = site_url(reverse("accounts:invitation", kwargs={"token": token}))
+    send_email_after_commit(
+        name="invitation",
+        to=user.email,
+        context={
+            "first_name": user.first_name,
+            "inviter_name": invited_by.name if invited_by else settings.SITE_NAME,
+            "link": link,
+            "expires_at": invitation.expires_at,
+            "days": settings.KARMA_INVITATION_DAYS,
+        },
+    )
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """Return the invitation a link's token belongs to, or None."""
+    if not token:
+        return None
+    return (
+        Invitation.objects.select_related("user", "replaced_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def current_invitation(user: User) -> Invitation | None:
+    return user.invitations.order_by("-created_at").first()
+
+
+def resend_invitation(*, user: User, sent_by: User | None) -> Invitation:
+    """Send a fresh link to an invited user; every older link stops working."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.status != UserStatus.INVITED:
+            raise AccountError(
+                "Only people who have not yet accepted can be re-invited."
+            )
+
+        previous = list(
+            user.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        )
+        now = timezone.now()
+        for old in previous:
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
+        invitation = _issue_invitation(user=user, invited_by=sent_by)
+        Invitation.objects.filter(pk__in=[old.pk for old in previous]).update(
+            replaced_by=invitation
+        )
+        record_event(kind=AuditKind.INVITATION_RESENT, actor=sent_by, subject=user)
+
+    logger.info("invitation resent", extra={"user_id": user.public_id})
+    return invitation
+
+
+def revoke_invitation(*, user: User, revoked_by: User | None) -> None:
+    """Kill the open invitation of an invited user; the account stays invited."""
+    with transaction.atomic():
+        revoked = user.invitations.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not revoked:
+            raise AccountError("There is no open invitation to revoke.")
+        record_event(kind=AuditKind.INVITATION_REVOKED, actor=revoked_by, subject=user)
+
+    logger.info("invitation revoked", extra={"user_id": user.public_id})
+
+
+def accept_invitation(*, invitation: Invitation, password: str) -> User:
+    """Set the invitee's password and activate the account.
+
+    Raises AccountError when the invitation is no longer pending, and
+    django's ValidationError when the password is too weak.
+    """
+    validate_password(password, user=invitation.user)
+
+    with transaction.atomic():
+        # The row lock makes the link single-use even when it is submitted
+        # twice at the same moment.
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("user")
+            .get(pk=invitation.pk)
+        )
+        if invitation.state != InvitationState.PENDING:
+            raise AccountError(invitation_problem(invitation))
+
+        user = invitation.user
+        now = timezone.now()
+        user.set_password(password)
+        user.activated_at = now
+        user.must_change_password = False
+        user.save(update_fields=["password", "activated_at", "must_change_password"])
+        invitation.accepted_at = now
+        invitation.save(update_fields=["accepted_at"])
+        record_event(kind=AuditKind.ACCOUNT_ACTIVATED, actor=user, subject=user)
+
+    logger.info("invitation accepted", extra={"user_id": user.public_id})
+    return user
+
+
+def invitation_problem(invitation: Invitation) -> str:
+    """Say why a link can no longer be used, in words for the invitee."""
+    state = invitation.state
+    if state == InvitationState.ACCEPTED:
+        return "This invitation was already accepted. Sign in with your password."
+    if state == InvitationState.EXPIRED:
+        return "This invitation has expired. Ask your administrator to send a new one."
+    if invitation.replaced_by_id:
+        return "A newer invitation was sent to you. Use the link in the latest email."
+    if not invitation.user.is_active:
+        return "This account has been deactivated."
+    return "This invitation was withdrawn. Ask your administrator if this is a mistake."
+
+
+# --- Roles, activation and passwords ---------------------------------------
+
+
+def change_role(
+    *, user: User, role: str, changed_by: User | None, reason: str = ""
+) -> User:
+    """Give `user` a new role; it applies from their next request."""
+    role = clean_role(role)
+    if changed_by is not None and changed_by.pk == user.pk and role != Role.ADMIN:
+        raise AccountError("You cannot remove your own admin role.", field="role")
+    if user.role == role:
+        return user
+
+    with transaction.atomic():
+        old_role = user.role
+        user.role = role
+        user.save(update_fields=["role"])
+        record_event(
+            kind=AuditKind.ROLE_CHANGED,
+            actor=changed_by,
+            subject=user,
+            details={"from": old_role, "to": role},
+            reason=reason,
+        )
+
+    logger.info("role changed", extra={"user_id": user.public_id, "role": role})
+    return user
+
+
+def deactivate_user(
+    *, user: User, deactivated_by: User | None, reason: str = ""
+) -> User:
+    """Deactivate `user`: sessions and API tokens end at once; records stay."""
+    if deactivated_by is not None and deactivated_by.pk == user.pk:
+        raise AccountError("You cannot deactivate your own account.")
+    if not user.is_active:
+        return user
+
+    with transaction.atomic():
+        user.is_active = False
+        user.credentials_generation += 1
+        user.save(update_fields=["is_active", "credentials_generation"])
+        user.invitations.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        _revoke_refresh_tokens(user)
+        record_event(
+            kind=AuditKind.ACCOUNT_DEACTIVATED,
+            actor=deactivated_by,
+            subject=user,
+            reason=reason,
+        )
+
+    logger.info("account deactivated", extra={"user_id": user.public_id})
+    return user
+
+
+def reactivate_user(
+    *, user: User, reactivated_by: User | None, reason: str = ""
+) -> User:
+    """Let a deactivated user sign in again with their existing password."""
+    if user.is_active:
+        return user
+
+    with transaction.atomic():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record_event(
+            kind=AuditKind.ACCOUNT_REACTIVATED,
+            actor=reactivated_by,
+            subject=user,
+            reason=reason,
+        )
+
+    logger.info("account reactivated", extra={"user_id": user.public_id})
+    return user
+
+
+def change_password(*, user: User, new_password: str) -> User:
+    """Replace the password; every other session and token stops working.
+
+    Raises django's ValidationError when the password is too weak. The
+    caller keeps its own session alive with update_session_auth_hash.
+    """
+    validate_password(new_password, user=user)
+
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.credentials_generation += 1
+        user.save(
+            update_fields=["password", "must_change_password", "credentials_generation"]
+        )
+        _revoke_refresh_tokens(user)
+        record_event(kind=AuditKind.PASSWORD_CHANGED, actor=user, subject=user)
+
+    logger.info("password changed", extra={"user_id": user.public_id})
+    return user
+
+
+def update_profile(
+    *, user: User, first_name: str, last_name: str, updated_by: User
+) -> User:
+    """Change a person's name."""
+    user.first_name = clean_name(first_name, field="first_name")
+    user.last_name = clean_name(last_name, field="last_name")
+
+    with transaction.atomic():
+        user.save(update_fields=["first_name", "last_name"])
+        record_event(kind=AuditKind.PROFILE_UPDATED, actor=updated_by, subject=user)
+    return user
+
+
+def touch_last_active(user: User) -> None:
+    """Record activity, writing at most once a minute per user."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.KARMA_LAST_ACTIVE_INTERVAL)
+    last = user.last_active_at
+    if last is not None and last > cutoff:
+        return
+
+    # The filter makes concurrent requests write once between them.
+    User.objects.filter(pk=user.pk).exclude(last_active_at__gt=cutoff).update(
+        last_active_at=now
+    )
+    user.last_active_at = now
+
+
+def _revoke_refresh_tokens(user: User) -> None:
+    from rest_framework_simplejwt.token_blacklist.models import (
+        BlacklistedToken,
+        OutstandingToken,
+    )
+
+    open_tokens = OutstandingToken.objects.filter(user=user).exclude(
+        blacklistedtoken__isnull=False
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in open_tokens],
+        ignore_conflicts=True,
+    )

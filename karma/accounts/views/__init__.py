@@ -1,0 +1,1 @@
+"""Account pages: signing in, the Users section and profiles."""

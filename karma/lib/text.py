@@ -1,0 +1,26 @@
+"""Text normalisation shared by search and imports."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Letters that carry their mark in the glyph itself, so NFKD leaves them whole.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe"}
+)
+
+
+def fold_for_search(text: str) -> str:
+    """Return `text` lower-cased with accents removed, for matching.
+
+    "José Núñez" and "jose nunez" fold to the same string, so one stored
+    column answers case- and accent-insensitive search on every database.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().translate(_UNDECOMPOSED).split())
+
+
+def single_line(text: str) -> str:
+    """Collapse every run of whitespace, line breaks included, to one space."""
+    return " ".join(text.split())
