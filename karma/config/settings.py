@@ -167,6 +167,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 KARMA_INVITATION_DAYS = env_int("KARMA_INVITATION_DAYS", 7)
 # Failed logins allowed per address and per client IP within the window.
 KARMA_LOGIN_ATTEMPTS = env_int("KARMA_LOGIN_ATTEMPTS", 5)
+KARMA_LOGIN_ATTEMPTS_PER_IP = env_int("KARMA_LOGIN_ATTEMPTS_PER_IP", 50)
 KARMA_LOGIN_WINDOW_SECONDS = env_int("KARMA_LOGIN_WINDOW_SECONDS", 300)
 # Last active is written at most once per this many seconds per user.
 KARMA_LAST_ACTIVE_INTERVAL = 60
