@@ -13,6 +13,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The embedded default: SQLite, mail to the console and var/mail/, tasks
+# in-process, DEBUG on for the local mailbox page.
+run: export DEBUG = true
 run: $(STAMP)
 	$(BIN)/karma migrate --noinput
 	$(BIN)/karma load-demo

@@ -122,7 +122,9 @@ class User(AbstractBaseUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = ["first_name", "last_name"]
+    # Names are optional for `karma createsuperuser`, so it runs without
+    # prompts from DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD alone.
+    REQUIRED_FIELDS: list[str] = []
 
     class Meta:
         constraints = [
