@@ -13,9 +13,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from email_validator import EmailNotValidError, validate_email
 
 from karma.accounts.models import (
@@ -401,6 +404,67 @@ def change_password(*, user: User, new_password: str) -> User:
         record_event(kind=AuditKind.PASSWORD_CHANGED, actor=user, subject=user)
 
     logger.info("password changed", extra={"user_id": user.public_id})
+    return user
+
+
+# --- Password reset --------------------------------------------------------
+
+
+def send_password_reset(*, email: str) -> None:
+    """Email a reset link if `email` belongs to an active account.
+
+    Returns nothing either way: callers answer every address alike, so the
+    reset page never tells who has an account. Invited and deactivated
+    accounts get no link.
+    """
+    try:
+        address = clean_email(email)
+    except AccountError:
+        address = ""
+    # The lookup runs for unknown addresses too, to keep the timing alike.
+    user = User.objects.filter(
+        email=address, is_active=True, activated_at__isnull=False
+    ).first()
+    if user is None:
+        return
+
+    link = site_url(
+        reverse(
+            "accounts:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+    )
+    send_email_after_commit(
+        name="password_reset",
+        to=user.email,
+        context={
+            "first_name": user.first_name,
+            "link": link,
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        },
+    )
+    logger.info("password reset sent", extra={"user_id": user.public_id})
+
+
+def user_for_password_reset(*, uidb64: str, token: str) -> User | None:
+    """Return the account a reset link is for, or None if the link is unusable.
+
+    A link stops working once used (the password hash is part of the token),
+    after PASSWORD_RESET_TIMEOUT, and when the account is deactivated.
+    """
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+    user = User.objects.filter(
+        pk=pk, is_active=True, activated_at__isnull=False
+    ).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
     return user
 
 
