@@ -30,6 +30,7 @@ from karma.accounts.models import (
     hash_token,
     normalize_email_case,
 )
+from karma.accounts.permissions import is_staff_member
 from karma.audit.models import AuditKind
 from karma.audit.services import record_event
 from karma.web.mail import send_email_after_commit, site_url
@@ -509,3 +510,17 @@ def _revoke_refresh_tokens(user: User) -> None:
         [BlacklistedToken(token=token) for token in open_tokens],
         ignore_conflicts=True,
     )
+
+
+# --- Profile views -------------------------------------------------------
+
+
+def record_profile_view(*, viewer: User, subject: User) -> None:
+    """Audit staff looking at someone else's profile (SPEC section 9).
+
+    People looking at their own page leave no entry, so the log stays a
+    record of who looked at whom.
+    """
+    if viewer.pk == subject.pk or not is_staff_member(viewer):
+        return
+    record_event(kind=AuditKind.PROFILE_VIEWED, actor=viewer, subject=subject)
