@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "karma.web",
     "karma.accounts",
     "karma.audit",
+    "karma.courses",
     "karma.api",
 ]
 
@@ -212,6 +213,15 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Upload limits, checked on content (karma/courses/uploads.py).
+KARMA_COVER_MAX_MB = env_int("KARMA_COVER_MAX_MB", 5)
+KARMA_DOCUMENT_MAX_MB = env_int("KARMA_DOCUMENT_MAX_MB", 20)
+KARMA_VIDEO_MAX_MB = env_int("KARMA_VIDEO_MAX_MB", 200)
+# Uploaded files are never served from MEDIA_URL: every download goes through
+# a view that checks the viewer may see the course.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("karma.web.urls")),
     path("", include("karma.accounts.urls")),
+    path("", include("karma.courses.urls")),
     path("audit/", include("karma.audit.urls")),
     path("api/v1/", include("karma.api.urls")),
 ]

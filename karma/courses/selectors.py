@@ -1,0 +1,133 @@
+"""Reading courses, scoped to what the viewer may see or manage."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.http import Http404
+
+from karma.accounts.models import Role, User
+from karma.courses.models import Course, CourseStatus, Lesson, Module
+from karma.courses.permissions import can_manage_course, can_see_course
+from karma.lib.text import fold_for_search
+
+
+def courses_managed_by(user: User) -> QuerySet[Course]:
+    """All courses for admins; owned or added-to courses for instructors."""
+    courses = Course.objects.select_related("owner").annotate(
+        module_count=Count("modules", distinct=True),
+        lesson_count=Count("lessons", distinct=True),
+    )
+    if user.role == Role.ADMIN:
+        return courses
+    if user.role == Role.INSTRUCTOR:
+        return courses.filter(
+            Q(owner=user) | Q(instructor_links__instructor=user)
+        ).distinct()
+    return courses.none()
+
+
+def catalog_courses(*, search: str = "", category: str = "") -> QuerySet[Course]:
+    """Published public courses, optionally narrowed by text and category."""
+    courses = Course.objects.in_catalog()
+    if category:
+        courses = courses.filter(category__iexact=category.strip())
+    if search.strip():
+        courses = _matching(courses, search)
+    return courses.order_by("title", "id")
+
+
+def _matching(courses: QuerySet[Course], search: str) -> QuerySet[Course]:
+    # Titles are few and short next to users; icontains on title and
+    # description is enough here, with accents folded in Python for the
+    # common case of a query typed without them.
+    query = search.strip()
+    folded = fold_for_search(query)
+    return courses.filter(
+        Q(title__icontains=query)
+        | Q(description__icontains=query)
+        | Q(category__icontains=query)
+        | Q(title__icontains=folded)
+    )
+
+
+def catalog_categories() -> list[str]:
+    """Distinct categories of catalog courses, one spelling per category."""
+    seen: dict[str, str] = {}
+    rows = (
+        Course.objects.in_catalog()
+        .exclude(category="")
+        .annotate(key=Lower("category"))
+        .order_by("key", "category")
+        .values_list("key", "category")
+    )
+    for key, category in rows:
+        seen.setdefault(key, category)
+    return list(seen.values())
+
+
+def course_outline(course: Course) -> list[Module]:
+    """Modules of a course with their lessons, in order, in two queries."""
+    lessons = Lesson.objects.order_by("position", "id")
+    return list(
+        course.modules.order_by("position", "id").prefetch_related(
+            Prefetch("lessons", queryset=lessons)
+        )
+    )
+
+
+def get_course_or_404(public_id: str) -> Course:
+    course = Course.objects.select_related("owner").filter(public_id=public_id).first()
+    if course is None:
+        raise Http404("No such course")
+    return course
+
+
+def get_course_for_viewer_or_404(user: User, public_id: str) -> Course:
+    """Return a course `user` may open; 404 for drafts and strangers alike."""
+    course = get_course_or_404(public_id)
+    if not can_see_course(user, course):
+        raise Http404("No such course")
+    return course
+
+
+def get_course_for_manager_or_404(user: User, public_id: str) -> Course:
+    """Return a course `user` may edit.
+
+    Raises Http404 when the user may not even know it exists (a draft of
+    someone else), PermissionDenied when they can see it but not change it.
+    """
+    course = get_course_or_404(public_id)
+    if can_manage_course(user, course):
+        return course
+    if can_see_course(user, course):
+        raise PermissionDenied("You do not manage this course.")
+    raise Http404("No such course")
+
+
+def get_module_in_course_or_404(course: Course, public_id: str) -> Module:
+    module = course.modules.filter(public_id=public_id).first()
+    if module is None:
+        raise Http404("No such module in this course")
+    return module
+
+
+def get_lesson_in_course_or_404(course: Course, public_id: str) -> Lesson:
+    lesson = (
+        Lesson.objects.select_related("module")
+        .filter(course=course, public_id=public_id)
+        .first()
+    )
+    if lesson is None:
+        raise Http404("No such lesson in this course")
+    return lesson
+
+
+def prerequisite_choices(course: Course) -> QuerySet[Course]:
+    """Courses that may be named as prerequisites of `course`."""
+    return Course.objects.exclude(pk=course.pk).order_by("title", "id")
+
+
+def is_draft(course: Course) -> bool:
+    return course.status == CourseStatus.DRAFT

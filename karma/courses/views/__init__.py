@@ -1,0 +1,1 @@
+"""Course pages: the catalog, authoring and file downloads."""
