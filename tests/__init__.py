@@ -1,0 +1,1 @@
+"""Tests that cross the whole stack: a real browser, worker and mail server."""
