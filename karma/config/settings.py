@@ -199,6 +199,8 @@ USE_TZ = True
 # --- Static and uploaded files -------------------------------------------------
 
 STATIC_URL = "/static/"
+# Site-wide assets (Bootstrap, karma.js) live in the package, not in an app.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
