@@ -1,0 +1,1 @@
+"""Forms of the account pages: signing in and passwords (auth), users (users)."""
