@@ -1,0 +1,227 @@
+"""Reading a learner file, or pasted addresses, into rows for enrollment."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from email.utils import getaddresses
+
+from karma.lib.spreadsheets.cells import (
+    check_address,
+    clean_name,
+    is_blank,
+    label_key,
+    split_full_name,
+)
+from karma.lib.spreadsheets.columns import EMAIL_LABELS, Layout, find_layout
+from karma.lib.spreadsheets.decoding import NOT_TEXT, decode_text
+from karma.lib.spreadsheets.delimited import (
+    choose_delimiter,
+    read_records,
+    separator_hint,
+    split_lines,
+)
+from karma.lib.spreadsheets.model import (
+    LearnerFile,
+    LearnerRow,
+    RawRow,
+    SpreadsheetError,
+)
+from karma.lib.spreadsheets.workbook import (
+    DAMAGED,
+    OLE_MESSAGE,
+    OLE_SIGNATURE,
+    ZIP_SIGNATURE,
+    read_workbook,
+)
+
+MAX_ROWS = 100_000
+
+# Rows above the header that a file may hold and still be read (titles).
+_ROWS_ABOVE_HEADER = 11
+
+_PASTED_SEPARATORS = re.compile(r"[,;\s]+")
+_SEMICOLON_OUTSIDE_QUOTES = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')
+
+EMPTY = "The file is empty."
+NO_ROWS = "The file holds no rows, only blank lines."
+NOTHING_PASTED = "Paste at least one email address."
+
+
+def read_learner_file(
+    data: bytes, *, filename: str = "", max_bytes: int, max_rows: int = MAX_ROWS
+) -> LearnerFile:
+    """Read a CSV or .xlsx file of learners, telling the format by its bytes.
+
+    `filename` only sharpens error messages. Raises SpreadsheetError, with a
+    message for the person uploading, when the file is empty, larger than
+    `max_bytes`, not text, has no email column or more than `max_rows` rows.
+    """
+    if not data:
+        raise SpreadsheetError(EMPTY)
+    if len(data) > max_bytes:
+        raise SpreadsheetError(
+            f"The file is {_describe_size(len(data))}, over the limit of "
+            f"{_describe_size(max_bytes)}. Split it into smaller files."
+        )
+    if data.startswith(ZIP_SIGNATURE):
+        return _interpret(read_workbook(data), max_rows=max_rows)
+    if data.startswith(OLE_SIGNATURE):
+        raise SpreadsheetError(OLE_MESSAGE)
+    return _read_delimited(data, filename=filename, max_rows=max_rows)
+
+
+def read_pasted_addresses(text: str, *, max_rows: int = MAX_ROWS) -> LearnerFile:
+    """Read addresses pasted one per line or separated by commas, semicolons
+    or spaces; `line` is the pasted line. Cells copied from a spreadsheet
+    (tab-separated) are read like a file, header and name columns included.
+
+    Raises SpreadsheetError when nothing was pasted or there are too many.
+    """
+    if "\t" in text:
+        lines = split_lines(text)
+        warnings: list[str] = []
+        records = read_records(lines, "\t", warnings)
+        try:
+            return _interpret(
+                records, delimiter="\t", warnings=warnings, max_rows=max_rows
+            )
+        except SpreadsheetError as error:
+            if error.message in (EMPTY, NO_ROWS):
+                raise SpreadsheetError(NOTHING_PASTED) from error
+            raise
+    return _read_pasted_list(text, max_rows=max_rows)
+
+
+def _read_delimited(data: bytes, *, filename: str, max_rows: int) -> LearnerFile:
+    try:
+        decoded = decode_text(data)
+    except SpreadsheetError as error:
+        if error.message == NOT_TEXT and filename.lower().endswith(".xlsx"):
+            raise SpreadsheetError(DAMAGED) from error
+        raise
+    lines = split_lines(decoded.text)
+    delimiter = separator_hint(lines)
+    first_line = 1
+    if delimiter is not None:
+        lines, first_line = lines[1:], 2
+    else:
+        delimiter = choose_delimiter(lines)
+    warnings = list(decoded.warnings)
+    records = read_records(lines, delimiter, warnings, first_line=first_line)
+    return _interpret(
+        records,
+        encoding=decoded.encoding,
+        delimiter=delimiter,
+        warnings=warnings,
+        max_rows=max_rows,
+    )
+
+
+def _interpret(
+    records: Iterable[RawRow],
+    *,
+    encoding: str = "",
+    delimiter: str | None = None,
+    warnings: Sequence[str] = (),
+    max_rows: int,
+) -> LearnerFile:
+    filled = _filled_records(records, max_rows=max_rows)
+    if not filled:
+        raise SpreadsheetError(NO_ROWS)
+    layout = find_layout(filled)
+    data = filled[layout.data_start :]
+    if len(data) > max_rows:
+        raise SpreadsheetError(_too_many_rows(max_rows))
+    return LearnerFile(
+        rows=[_learner_row(record, layout) for record in data],
+        encoding=encoding,
+        delimiter=delimiter,
+        has_header=layout.header_index is not None,
+        email_column=layout.email,
+        ignored_columns=layout.ignored,
+        warnings=[*warnings, *layout.warnings],
+    )
+
+
+def _filled_records(records: Iterable[RawRow], *, max_rows: int) -> list[RawRow]:
+    """Keep the records with something in them; stop early on a huge file."""
+    filled: list[RawRow] = []
+    for record in records:
+        if all(is_blank(cell) for cell in record.cells):
+            continue
+        filled.append(record)
+        if len(filled) > max_rows + _ROWS_ABOVE_HEADER:
+            raise SpreadsheetError(_too_many_rows(max_rows))
+    return filled
+
+
+def _learner_row(record: RawRow, layout: Layout) -> LearnerRow:
+    cells = record.cells
+    raw = _cell(cells, layout.email)
+    email, error = check_address(raw)
+    if layout.full_name is not None:
+        first, last = split_full_name(clean_name(_cell(cells, layout.full_name)))
+    else:
+        first = clean_name(_cell(cells, layout.first_name))
+        last = clean_name(_cell(cells, layout.last_name))
+    return LearnerRow(
+        line=record.line,
+        raw_email=raw,
+        email=email,
+        email_error=error,
+        first_name=first,
+        last_name=last,
+    )
+
+
+def _cell(cells: Sequence[str], index: int | None) -> str:
+    if index is None or index >= len(cells):
+        return ""
+    return cells[index]
+
+
+def _read_pasted_list(text: str, *, max_rows: int) -> LearnerFile:
+    rows: list[LearnerRow] = []
+    has_header = False
+    for number, line in enumerate(split_lines(text), start=1):
+        for raw, full_name in _pasted_entries(line):
+            if not rows and not has_header and label_key(raw) in EMAIL_LABELS:
+                has_header = True
+                continue
+            email, error = check_address(raw)
+            first, last = split_full_name(clean_name(full_name))
+            rows.append(LearnerRow(number, raw, email, error, first, last))
+        if len(rows) > max_rows:
+            raise SpreadsheetError(_too_many_rows(max_rows))
+    if not rows:
+        raise SpreadsheetError(NOTHING_PASTED)
+    return LearnerFile(rows=rows, has_header=has_header)
+
+
+def _pasted_entries(line: str) -> list[tuple[str, str]]:
+    """Split one pasted line into (address, display name) pairs.
+
+    Mail programs copy recipients as `Ana Silva <ana@example.com>; ...`, which
+    the standard library parses; anything else is split at commas, semicolons
+    and spaces.
+    """
+    if "<" in line and ">" in line:
+        listed = _SEMICOLON_OUTSIDE_QUOTES.sub(",", line)
+        return [(address, name) for name, address in getaddresses([listed]) if address]
+    return [(token, "") for token in _PASTED_SEPARATORS.split(line) if token]
+
+
+def _too_many_rows(max_rows: int) -> str:
+    return (
+        f"The file has more than {max_rows:,} learners. Split it into files of "
+        f"at most {max_rows:,} rows."
+    )
+
+
+def _describe_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{round(size / (1024 * 1024), 1):g} MB"
+    if size >= 1024:
+        return f"{round(size / 1024, 1):g} KB"
+    return f"{size} bytes"
