@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from karma.accounts.tests.factories import (
@@ -76,8 +77,11 @@ def outsider_client(outsider) -> Client:
 
 
 @pytest.fixture(autouse=True)
-def _empty_outbox():
+def _fresh_outbox_and_cache():
+    # Throttle and rate-limit counters live in the cache; a fresh cache per
+    # test keeps one test's failed sign-ins from limiting the next.
     mail.outbox = []
+    cache.clear()
     yield
 
 
