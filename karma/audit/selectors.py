@@ -1,0 +1,45 @@
+"""Reading the audit log, for the admins' audit page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from karma.audit.models import AuditEvent
+from karma.lib.text import fold_for_search
+
+
+def audit_events_for_log(
+    *,
+    actor: str = "",
+    subject: str = "",
+    kind: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Return audit entries matching the filters, newest first.
+
+    `actor` and `subject` match a name or email fragment (case- and
+    accent-insensitive). Dates are whole days in the current time zone, the
+    viewer's, both ends included. Actor and subject come in the same query.
+    """
+    events = AuditEvent.objects.select_related("actor", "subject")
+    if folded := fold_for_search(actor):
+        events = events.filter(actor__search_text__contains=folded)
+    if folded := fold_for_search(subject):
+        events = events.filter(subject__search_text__contains=folded)
+    if kind:
+        events = events.filter(kind=kind)
+    if date_from is not None:
+        events = events.filter(created_at__gte=_start_of_day(date_from))
+    if date_to is not None:
+        events = events.filter(
+            created_at__lt=_start_of_day(date_to + timedelta(days=1))
+        )
+    return events.order_by("-created_at", "-id")
+
+
+def _start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
