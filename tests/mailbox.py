@@ -47,6 +47,11 @@ class Mailbox:
         with self._arrived:
             self._received.clear()
 
+    def recipients(self) -> list[str]:
+        """Return every address anything was sent to so far, oldest first."""
+        with self._arrived:
+            return [to for received in self._received for to in received.recipients]
+
     def wait_for(self, to: str, *, timeout: float = 15.0) -> EmailMessage:
         """Return the next message for `to` not yet returned, waiting up to `timeout`.
 
