@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from karma.accounts.models import Role, User
+from karma.courses import demo as course_demo
+from karma.courses.permissions import can_create_course
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,23 @@ def load_demo_people() -> list[tuple[DemoPerson, bool]]:
                 user.save()
             results.append((person, created))
     return results
+
+
+def load_demo_courses() -> list[tuple[str, bool]]:
+    """Build the sample courses, owned by the demo instructor, where missing.
+
+    The demo admin co-teaches the main sample course. Nothing is built when
+    the instructor's account is gone or may no longer create courses.
+    """
+    owner = _demo_user(Role.INSTRUCTOR)
+    if owner is None or not can_create_course(owner):
+        return []
+    admin = _demo_user(Role.ADMIN)
+    co_instructors = [admin] if admin and admin.is_active else []
+    return course_demo.load_demo_courses(owner=owner, co_instructors=co_instructors)
+
+
+def _demo_user(role: str) -> User | None:
+    """The first demo person of `role`, if their account still exists."""
+    email = next(person.email for person in DEMO_PEOPLE if person.role == role)
+    return User.objects.filter(email=email).first()

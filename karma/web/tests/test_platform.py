@@ -124,7 +124,8 @@ def test_dev_mailbox_lists_kept_messages(client, db, settings, tmp_path):
     assert client.get("/dev/mail/..%2Fsecret_key/").status_code == 404
 
 
-def test_load_demo_creates_cast_once(db, capsys):
+def test_load_demo_creates_cast_once(db, capsys, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the sample courses store their files
     call_command("load_demo")
     call_command("load_demo")
 

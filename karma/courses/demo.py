@@ -1,0 +1,564 @@
+"""The demo site's courses: one complete sample course and a few small ones.
+
+`karma load-demo` calls `load_demo_courses`. Every course is built through
+the same services as the authoring pages, so it obeys the same rules
+(sanitised text, checked uploads, a module with a lesson before
+publishing). The sample course's texts, checklist and video live in
+`demo_assets/`; they were written for Karma.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from karma.accounts.models import User
+from karma.courses import services
+from karma.courses.models import (
+    Course,
+    EnrollmentType,
+    LessonType,
+    Visibility,
+)
+from karma.courses.services import CourseDetails, LessonInput
+
+logger = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).with_name("demo_assets")
+SAMPLE = "working-safely-with-data"
+
+
+@dataclass(frozen=True)
+class DemoLesson:
+    title: str
+    type: str
+    minutes: int
+    # A file under demo_assets/: the HTML of a text lesson, the text a
+    # document's PDF is made from, or a video.
+    asset: str = ""
+    body: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class DemoModule:
+    name: str
+    lessons: Sequence[DemoLesson]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DemoCourse:
+    title: str
+    description: str
+    category: str
+    minutes: int
+    modules: Sequence[DemoModule]
+    published: bool = True
+    visibility: str = Visibility.PUBLIC
+    enrollment_type: str = EnrollmentType.OPEN
+    certificate: bool = False
+    # Titles of demo courses that must be completed first.
+    prerequisites: Sequence[str] = ()
+    # Colours of a generated cover; None leaves the course without one.
+    cover: tuple[str, str] | None = None
+    # Add the demo's other staff as instructors, to show a shared course.
+    co_teach: bool = False
+
+
+def _text(title: str, minutes: int, asset: str, *, required: bool = True):
+    return DemoLesson(title, LessonType.TEXT, minutes, asset=asset, required=required)
+
+
+SAMPLE_COURSE = DemoCourse(
+    title="Working Safely with Data",
+    description=(
+        "A practical introduction to privacy at work. Learn to recognise "
+        "personal data, handle it safely from collection to deletion, share "
+        "it without accidents, and know exactly what to do in the first hour "
+        "after something goes wrong. No legal background needed."
+    ),
+    category="Compliance",
+    minutes=90,
+    cover=("#12403c", "#2a8c7c"),
+    certificate=True,
+    co_teach=True,
+    modules=[
+        DemoModule(
+            "Why personal data matters",
+            description="What personal data is, and the ideas behind the rules.",
+            lessons=[
+                _text(
+                    "What counts as personal data",
+                    10,
+                    f"{SAMPLE}/what-counts-as-personal-data.html",
+                ),
+                DemoLesson(
+                    "Three questions before you share",
+                    LessonType.VIDEO,
+                    2,
+                    asset=f"{SAMPLE}/three-questions.webm",
+                ),
+                _text(
+                    "Six principles in plain words",
+                    12,
+                    f"{SAMPLE}/six-principles.html",
+                ),
+            ],
+        ),
+        DemoModule(
+            "Handling data day to day",
+            description="Habits for collecting, keeping and sharing information.",
+            lessons=[
+                _text(
+                    "Collect less, keep less",
+                    10,
+                    f"{SAMPLE}/collect-less-keep-less.html",
+                ),
+                _text(
+                    "Sharing files and messages safely",
+                    12,
+                    f"{SAMPLE}/sharing-safely.html",
+                ),
+                DemoLesson(
+                    "Everyday data handling checklist",
+                    LessonType.DOCUMENT,
+                    5,
+                    asset=f"{SAMPLE}/data-handling-checklist.txt",
+                ),
+            ],
+        ),
+        DemoModule(
+            "When something goes wrong",
+            description="Recognising a data incident and acting in the first hour.",
+            lessons=[
+                _text(
+                    "Recognising a data incident",
+                    10,
+                    f"{SAMPLE}/recognising-an-incident.html",
+                ),
+                _text("The first hour", 10, f"{SAMPLE}/the-first-hour.html"),
+                _text(
+                    "Going further: privacy in new projects",
+                    10,
+                    f"{SAMPLE}/privacy-in-new-projects.html",
+                    required=False,
+                ),
+            ],
+        ),
+        DemoModule(
+            "Check your understanding",
+            description="A short quiz on the whole course.",
+            lessons=[DemoLesson("Final check", LessonType.QUIZ, 10)],
+        ),
+    ],
+)
+
+SMALL_COURSES = [
+    DemoCourse(
+        title="Writing Clear Emails",
+        description=(
+            "Short, friendly techniques for emails that get read and answered: "
+            "a subject line that says what you need, the request first, and "
+            "one topic per message."
+        ),
+        category="Communication",
+        minutes=20,
+        modules=[
+            DemoModule(
+                "Emails people can act on",
+                lessons=[
+                    DemoLesson(
+                        "Lead with the request",
+                        LessonType.TEXT,
+                        10,
+                        body=(
+                            "<p>Busy readers decide in seconds whether an email "
+                            "needs them. Put what you need, and by when, in the "
+                            "first two lines; the background can follow.</p>"
+                            "<h2>A simple pattern</h2><ol><li>The request or the "
+                            "decision.</li><li>The deadline.</li><li>The context "
+                            "the reader needs to act.</li></ol>"
+                        ),
+                    ),
+                    DemoLesson(
+                        "Subject lines that work",
+                        LessonType.TEXT,
+                        10,
+                        body=(
+                            "<p>A good subject line is a summary, not a label. "
+                            "Compare <em>Budget</em> with <em>Approve Q3 travel "
+                            "budget by Friday</em>: only the second tells the "
+                            "reader what to do.</p><ul><li>Start with a verb when "
+                            "you need an action.</li><li>Change the subject when "
+                            "the topic of a thread changes.</li></ul>"
+                        ),
+                    ),
+                ],
+            )
+        ],
+    ),
+    DemoCourse(
+        title="Handling Customer Data in Support",
+        description=(
+            "For support teams: check who you are talking to before sharing "
+            "account details, and keep tickets free of data they do not need. "
+            "Builds on Working Safely with Data."
+        ),
+        # Spelled in lower case on purpose: the catalog still shows one
+        # "Compliance" category.
+        category="compliance",
+        minutes=15,
+        enrollment_type=EnrollmentType.INVITE_ONLY,
+        prerequisites=["Working Safely with Data"],
+        modules=[
+            DemoModule(
+                "Support tickets and privacy",
+                lessons=[
+                    DemoLesson(
+                        "Checking who you are talking to",
+                        LessonType.TEXT,
+                        8,
+                        body=(
+                            "<p>Before you discuss an account, confirm that the "
+                            "person contacting you owns it. Use the checks your "
+                            "team has agreed on, such as a code sent to the "
+                            "registered email address, and never accept "
+                            "urgency or a familiar tone instead.</p>"
+                            "<h2>Red flags</h2><ul><li>A request to change the "
+                            "email address and reset the password in one "
+                            'call.</li><li>Pressure to skip a step "just this '
+                            'once".</li></ul>'
+                        ),
+                    ),
+                    DemoLesson(
+                        "What to leave out of a ticket",
+                        LessonType.TEXT,
+                        7,
+                        body=(
+                            "<p>Tickets are read by many people and kept for a "
+                            "long time. Describe the problem, not the person: "
+                            "no card numbers, passwords or health details, and "
+                            "no screenshots that show more than the issue.</p>"
+                        ),
+                    ),
+                ],
+            )
+        ],
+    ),
+    DemoCourse(
+        title="Setting Up Your Workstation",
+        description=(
+            "A ten-minute guide for new starters to adjust chair, screen and "
+            "keyboard. Shared with new colleagues by its direct link, so it is "
+            "hidden from the catalog."
+        ),
+        category="Health and Safety",
+        minutes=10,
+        visibility=Visibility.HIDDEN,
+        modules=[
+            DemoModule(
+                "Your desk",
+                lessons=[
+                    DemoLesson(
+                        "Chair, screen and keyboard",
+                        LessonType.TEXT,
+                        6,
+                        body=(
+                            "<p>Sit with your feet flat and your back "
+                            "supported. The top of the screen should be at or "
+                            "just below eye level, about an arm's length away. "
+                            "Keep the keyboard close enough that your elbows "
+                            "stay by your sides.</p>"
+                        ),
+                    ),
+                    DemoLesson(
+                        "Short breaks that help",
+                        LessonType.TEXT,
+                        4,
+                        body=(
+                            "<p>Every half hour, look at something far away "
+                            "for a few seconds and stand up or stretch. Short, "
+                            "frequent breaks help more than one long one.</p>"
+                        ),
+                    ),
+                ],
+            )
+        ],
+    ),
+    DemoCourse(
+        title="Travel Expenses 2023",
+        description=(
+            "How to claim travel expenses under the 2023 policy. Archived: the "
+            "2024 policy replaced it, and people who took it keep access."
+        ),
+        category="Finance",
+        minutes=10,
+        visibility=Visibility.ARCHIVED,
+        modules=[
+            DemoModule(
+                "Claiming expenses",
+                lessons=[
+                    DemoLesson(
+                        "Receipts and deadlines",
+                        LessonType.TEXT,
+                        10,
+                        body=(
+                            "<p>Submit each claim within 30 days of the trip, "
+                            "with a receipt for every item above the daily "
+                            "allowance. Claims without receipts go back to the "
+                            "sender.</p>"
+                        ),
+                    )
+                ],
+            )
+        ],
+    ),
+    DemoCourse(
+        title="Giving Useful Feedback",
+        description=(
+            "A draft course for team leads: describe the situation, the "
+            "behaviour and its impact, then listen."
+        ),
+        category="Leadership",
+        minutes=30,
+        published=False,
+        modules=[
+            DemoModule(
+                "The basics",
+                lessons=[
+                    DemoLesson(
+                        "Situation, behaviour, impact",
+                        LessonType.TEXT,
+                        10,
+                        body=(
+                            "<p>Feedback lands best when it is specific. Name "
+                            "the situation, describe what the person did, and "
+                            "say what effect it had, without guessing at their "
+                            "intentions.</p>"
+                        ),
+                    )
+                ],
+            )
+        ],
+    ),
+]
+
+DEMO_COURSES = [SAMPLE_COURSE, *SMALL_COURSES]
+
+
+def load_demo_courses(
+    *, owner: User, co_instructors: Sequence[User] = ()
+) -> list[tuple[str, bool]]:
+    """Build each demo course `owner` does not have yet; return (title, new).
+
+    A course is recognised by its title and owner, so running the demo
+    loader again leaves courses that were already built, and any changes
+    made to them, as they are.
+    """
+    results = []
+    for spec in DEMO_COURSES:
+        exists = Course.objects.filter(owner=owner, title=spec.title).exists()
+        if not exists:
+            _build_course(spec, owner=owner, co_instructors=co_instructors)
+        results.append((spec.title, not exists))
+    return results
+
+
+@transaction.atomic
+def _build_course(
+    spec: DemoCourse, *, owner: User, co_instructors: Sequence[User]
+) -> Course:
+    details = CourseDetails(spec.title, spec.description, spec.category, spec.minutes)
+    cover = _cover(*spec.cover) if spec.cover else None
+    course = services.create_course(owner=owner, details=details, cover=cover)
+
+    for module_spec in spec.modules:
+        module = services.add_module(
+            course=course, name=module_spec.name, description=module_spec.description
+        )
+        for lesson_spec in module_spec.lessons:
+            services.add_lesson(module=module, data=_lesson_input(lesson_spec))
+
+    prerequisites = Course.objects.filter(owner=owner, title__in=spec.prerequisites)
+    services.update_settings(
+        course=course,
+        enrollment_type=spec.enrollment_type,
+        visibility=spec.visibility,
+        prerequisites=list(prerequisites),
+        require_passing_quizzes=False,
+        certificate_enabled=spec.certificate,
+    )
+    if spec.co_teach:
+        for person in co_instructors:
+            services.add_instructor(course=course, instructor=person, added_by=owner)
+    if spec.published:
+        services.publish_course(course=course)
+
+    logger.info("demo course built", extra={"course_id": course.public_id})
+    return course
+
+
+def _lesson_input(spec: DemoLesson) -> LessonInput:
+    common = {
+        "title": spec.title,
+        "type": spec.type,
+        "estimated_minutes": spec.minutes,
+        "required": spec.required,
+    }
+    if spec.type == LessonType.TEXT:
+        body = spec.body or (ASSETS / spec.asset).read_text(encoding="utf-8")
+        return LessonInput(**common, body=body)
+    if spec.type == LessonType.DOCUMENT:
+        source = (ASSETS / spec.asset).read_text(encoding="utf-8")
+        pdf = checklist_pdf(source)
+        name = f"{Path(spec.asset).stem}.pdf"
+        upload = SimpleUploadedFile(name, pdf, content_type="application/pdf")
+        return LessonInput(**common, file=upload)
+    if spec.type == LessonType.VIDEO:
+        path = ASSETS / spec.asset
+        upload = SimpleUploadedFile(path.name, path.read_bytes(), "video/webm")
+        return LessonInput(**common, file=upload)
+    # TODO(#5): give the quiz its questions; remove once the quiz builder exists.
+    return LessonInput(**common)
+
+
+def _cover(top: str, bottom: str) -> SimpleUploadedFile:
+    """Draw a plain abstract cover: a gradient with a few soft circles."""
+    width, height = 1280, 720
+    size = (width, height)
+    # linear_gradient runs from black at the top to white at the bottom.
+    mask = Image.linear_gradient("L").resize(size)
+    image = Image.composite(
+        Image.new("RGB", size, bottom), Image.new("RGB", size, top), mask
+    )
+
+    overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    for x, y, radius, alpha in [(980, 180, 260, 40), (1120, 560, 180, 55),
+                                (260, 620, 320, 30), (640, 360, 90, 70)]:  # fmt: skip
+        draw.ellipse(
+            (x - radius, y - radius, x + radius, y + radius),
+            fill=(255, 255, 255, alpha),
+        )
+    image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
+
+    output = io.BytesIO()
+    image.save(output, format="PNG")
+    return SimpleUploadedFile("cover.png", output.getvalue(), "image/png")
+
+
+# --- A small PDF writer -----------------------------------------------------
+#
+# Enough PDF for a one-page handout: the two standard Helvetica faces (which
+# every reader has, so nothing is embedded), headings, paragraphs and
+# checkbox items. Text is Windows-1252, the encoding those faces use.
+
+PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 595, 842, 60
+# Characters per line at 11 pt; Helvetica averages about half an em.
+WRAP_COLUMNS = 84
+
+
+def checklist_pdf(source: str) -> bytes:
+    """Return a PDF of `source`: "# " title, "## " headings, "- " checkboxes."""
+    pages: list[list[str]] = [[]]
+    y = PAGE_HEIGHT - MARGIN
+
+    for kind, text in _blocks(source):
+        lines, size, leading, gap, indent = _layout(kind, text)
+        y -= gap
+        if y - leading * len(lines) < MARGIN:
+            pages.append([])
+            y = PAGE_HEIGHT - MARGIN
+        if kind == "item":
+            pages[-1].append(f"0.8 w {MARGIN} {y - leading + 3} 8 8 re S")
+        font = "F2" if kind in ("title", "heading") else "F1"
+        for line in lines:
+            y -= leading
+            pages[-1].append(
+                f"BT /{font} {size} Tf {MARGIN + indent} {y} Td {_pdf_text(line)} Tj ET"
+            )
+    return _pdf_file(["\n".join(page).encode("cp1252") for page in pages])
+
+
+def _blocks(source: str) -> list[tuple[str, str]]:
+    blocks = []
+    for raw in source.splitlines():
+        line = raw.strip()
+        if line.startswith("## "):
+            blocks.append(("heading", line[3:]))
+        elif line.startswith("# "):
+            blocks.append(("title", line[2:]))
+        elif line.startswith("- "):
+            blocks.append(("item", line[2:]))
+        elif line:
+            blocks.append(("paragraph", line))
+    return blocks
+
+
+def _layout(kind: str, text: str) -> tuple[list[str], float, float, float, float]:
+    """Return (lines, font size, leading, space above, indent) for a block."""
+    if kind == "title":
+        return [text], 20, 26, 0, 0
+    if kind == "heading":
+        return [text], 13, 17, 14, 0
+    if kind == "item":
+        return textwrap.wrap(text, WRAP_COLUMNS - 4), 11, 15, 4, 16
+    return textwrap.wrap(text, WRAP_COLUMNS), 11, 15, 6, 0
+
+
+def _pdf_text(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    return f"({escaped})"
+
+
+def _pdf_file(streams: list[bytes]) -> bytes:
+    first_page = 5
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(streams)))
+    fonts = "/Font << /F1 3 0 R /F2 4 0 R >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(streams)} >>".encode(),
+        _font("Helvetica"),
+        _font("Helvetica-Bold"),
+    ]
+    for index, stream in enumerate(streams):
+        contents = first_page + 2 * index + 1
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}]"
+            f" /Resources << {fonts} >> /Contents {contents} 0 R >>".encode()
+        )
+        objects.append(
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
+        )
+
+    # The cross-reference table lists each object's byte offset, so the
+    # file is assembled in one buffer while counting.
+    output = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(output))
+        output += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(output)
+    output += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    output += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(output)
+
+
+def _font(name: str) -> bytes:
+    return (
+        f"<< /Type /Font /Subtype /Type1 /BaseFont /{name}"
+        " /Encoding /WinAnsiEncoding >>"
+    ).encode()
