@@ -3,15 +3,17 @@
 `karma load-demo` calls `load_demo_courses`. Every course is built through
 the same services as the authoring pages, so it obeys the same rules
 (sanitised text, checked uploads, a module with a lesson before
-publishing). The sample course's texts, checklist and video live in
-`demo_assets/`; they were written for Karma.
+publishing). What the courses say is in `demo_assets/courses.toml` and the
+files beside it, all written for Karma; this module only builds them.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import textwrap
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,6 @@ from karma.courses.services import CourseDetails, LessonInput
 logger = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).with_name("demo_assets")
-SAMPLE = "working-safely-with-data"
 
 
 @dataclass(frozen=True)
@@ -74,285 +75,25 @@ class DemoCourse:
     co_teach: bool = False
 
 
-def _text(title: str, minutes: int, asset: str, *, required: bool = True):
-    return DemoLesson(title, LessonType.TEXT, minutes, asset=asset, required=required)
+@functools.cache
+def demo_courses() -> tuple[DemoCourse, ...]:
+    """The courses of demo_assets/courses.toml, the sample course first."""
+    with (ASSETS / "courses.toml").open("rb") as source:
+        data = tomllib.load(source)
+    return tuple(_course_from(entry) for entry in data["course"])
 
 
-SAMPLE_COURSE = DemoCourse(
-    title="Working Safely with Data",
-    description=(
-        "A practical introduction to privacy at work. Learn to recognise "
-        "personal data, handle it safely from collection to deletion, share "
-        "it without accidents, and know exactly what to do in the first hour "
-        "after something goes wrong. No legal background needed."
-    ),
-    category="Compliance",
-    minutes=90,
-    cover=("#12403c", "#2a8c7c"),
-    certificate=True,
-    co_teach=True,
-    modules=[
+def _course_from(entry: dict) -> DemoCourse:
+    modules = [
         DemoModule(
-            "Why personal data matters",
-            description="What personal data is, and the ideas behind the rules.",
-            lessons=[
-                _text(
-                    "What counts as personal data",
-                    10,
-                    f"{SAMPLE}/what-counts-as-personal-data.html",
-                ),
-                DemoLesson(
-                    "Three questions before you share",
-                    LessonType.VIDEO,
-                    2,
-                    asset=f"{SAMPLE}/three-questions.webm",
-                ),
-                _text(
-                    "Six principles in plain words",
-                    12,
-                    f"{SAMPLE}/six-principles.html",
-                ),
-            ],
-        ),
-        DemoModule(
-            "Handling data day to day",
-            description="Habits for collecting, keeping and sharing information.",
-            lessons=[
-                _text(
-                    "Collect less, keep less",
-                    10,
-                    f"{SAMPLE}/collect-less-keep-less.html",
-                ),
-                _text(
-                    "Sharing files and messages safely",
-                    12,
-                    f"{SAMPLE}/sharing-safely.html",
-                ),
-                DemoLesson(
-                    "Everyday data handling checklist",
-                    LessonType.DOCUMENT,
-                    5,
-                    asset=f"{SAMPLE}/data-handling-checklist.txt",
-                ),
-            ],
-        ),
-        DemoModule(
-            "When something goes wrong",
-            description="Recognising a data incident and acting in the first hour.",
-            lessons=[
-                _text(
-                    "Recognising a data incident",
-                    10,
-                    f"{SAMPLE}/recognising-an-incident.html",
-                ),
-                _text("The first hour", 10, f"{SAMPLE}/the-first-hour.html"),
-                _text(
-                    "Going further: privacy in new projects",
-                    10,
-                    f"{SAMPLE}/privacy-in-new-projects.html",
-                    required=False,
-                ),
-            ],
-        ),
-        DemoModule(
-            "Check your understanding",
-            description="A short quiz on the whole course.",
-            lessons=[DemoLesson("Final check", LessonType.QUIZ, 10)],
-        ),
-    ],
-)
-
-SMALL_COURSES = [
-    DemoCourse(
-        title="Writing Clear Emails",
-        description=(
-            "Short, friendly techniques for emails that get read and answered: "
-            "a subject line that says what you need, the request first, and "
-            "one topic per message."
-        ),
-        category="Communication",
-        minutes=20,
-        modules=[
-            DemoModule(
-                "Emails people can act on",
-                lessons=[
-                    DemoLesson(
-                        "Lead with the request",
-                        LessonType.TEXT,
-                        10,
-                        body=(
-                            "<p>Busy readers decide in seconds whether an email "
-                            "needs them. Put what you need, and by when, in the "
-                            "first two lines; the background can follow.</p>"
-                            "<h2>A simple pattern</h2><ol><li>The request or the "
-                            "decision.</li><li>The deadline.</li><li>The context "
-                            "the reader needs to act.</li></ol>"
-                        ),
-                    ),
-                    DemoLesson(
-                        "Subject lines that work",
-                        LessonType.TEXT,
-                        10,
-                        body=(
-                            "<p>A good subject line is a summary, not a label. "
-                            "Compare <em>Budget</em> with <em>Approve Q3 travel "
-                            "budget by Friday</em>: only the second tells the "
-                            "reader what to do.</p><ul><li>Start with a verb when "
-                            "you need an action.</li><li>Change the subject when "
-                            "the topic of a thread changes.</li></ul>"
-                        ),
-                    ),
-                ],
-            )
-        ],
-    ),
-    DemoCourse(
-        title="Handling Customer Data in Support",
-        description=(
-            "For support teams: check who you are talking to before sharing "
-            "account details, and keep tickets free of data they do not need. "
-            "Builds on Working Safely with Data."
-        ),
-        # Spelled in lower case on purpose: the catalog still shows one
-        # "Compliance" category.
-        category="compliance",
-        minutes=15,
-        enrollment_type=EnrollmentType.INVITE_ONLY,
-        prerequisites=["Working Safely with Data"],
-        modules=[
-            DemoModule(
-                "Support tickets and privacy",
-                lessons=[
-                    DemoLesson(
-                        "Checking who you are talking to",
-                        LessonType.TEXT,
-                        8,
-                        body=(
-                            "<p>Before you discuss an account, confirm that the "
-                            "person contacting you owns it. Use the checks your "
-                            "team has agreed on, such as a code sent to the "
-                            "registered email address, and never accept "
-                            "urgency or a familiar tone instead.</p>"
-                            "<h2>Red flags</h2><ul><li>A request to change the "
-                            "email address and reset the password in one "
-                            'call.</li><li>Pressure to skip a step "just this '
-                            'once".</li></ul>'
-                        ),
-                    ),
-                    DemoLesson(
-                        "What to leave out of a ticket",
-                        LessonType.TEXT,
-                        7,
-                        body=(
-                            "<p>Tickets are read by many people and kept for a "
-                            "long time. Describe the problem, not the person: "
-                            "no card numbers, passwords or health details, and "
-                            "no screenshots that show more than the issue.</p>"
-                        ),
-                    ),
-                ],
-            )
-        ],
-    ),
-    DemoCourse(
-        title="Setting Up Your Workstation",
-        description=(
-            "A ten-minute guide for new starters to adjust chair, screen and "
-            "keyboard. Shared with new colleagues by its direct link, so it is "
-            "hidden from the catalog."
-        ),
-        category="Health and Safety",
-        minutes=10,
-        visibility=Visibility.HIDDEN,
-        modules=[
-            DemoModule(
-                "Your desk",
-                lessons=[
-                    DemoLesson(
-                        "Chair, screen and keyboard",
-                        LessonType.TEXT,
-                        6,
-                        body=(
-                            "<p>Sit with your feet flat and your back "
-                            "supported. The top of the screen should be at or "
-                            "just below eye level, about an arm's length away. "
-                            "Keep the keyboard close enough that your elbows "
-                            "stay by your sides.</p>"
-                        ),
-                    ),
-                    DemoLesson(
-                        "Short breaks that help",
-                        LessonType.TEXT,
-                        4,
-                        body=(
-                            "<p>Every half hour, look at something far away "
-                            "for a few seconds and stand up or stretch. Short, "
-                            "frequent breaks help more than one long one.</p>"
-                        ),
-                    ),
-                ],
-            )
-        ],
-    ),
-    DemoCourse(
-        title="Travel Expenses 2023",
-        description=(
-            "How to claim travel expenses under the 2023 policy. Archived: the "
-            "2024 policy replaced it, and people who took it keep access."
-        ),
-        category="Finance",
-        minutes=10,
-        visibility=Visibility.ARCHIVED,
-        modules=[
-            DemoModule(
-                "Claiming expenses",
-                lessons=[
-                    DemoLesson(
-                        "Receipts and deadlines",
-                        LessonType.TEXT,
-                        10,
-                        body=(
-                            "<p>Submit each claim within 30 days of the trip, "
-                            "with a receipt for every item above the daily "
-                            "allowance. Claims without receipts go back to the "
-                            "sender.</p>"
-                        ),
-                    )
-                ],
-            )
-        ],
-    ),
-    DemoCourse(
-        title="Giving Useful Feedback",
-        description=(
-            "A draft course for team leads: describe the situation, the "
-            "behaviour and its impact, then listen."
-        ),
-        category="Leadership",
-        minutes=30,
-        published=False,
-        modules=[
-            DemoModule(
-                "The basics",
-                lessons=[
-                    DemoLesson(
-                        "Situation, behaviour, impact",
-                        LessonType.TEXT,
-                        10,
-                        body=(
-                            "<p>Feedback lands best when it is specific. Name "
-                            "the situation, describe what the person did, and "
-                            "say what effect it had, without guessing at their "
-                            "intentions.</p>"
-                        ),
-                    )
-                ],
-            )
-        ],
-    ),
-]
-
-DEMO_COURSES = [SAMPLE_COURSE, *SMALL_COURSES]
+            name=module["name"],
+            description=module.get("description", ""),
+            lessons=[DemoLesson(**lesson) for lesson in module["lesson"]],
+        )
+        for module in entry.pop("module")
+    ]
+    cover = entry.pop("cover", None)
+    return DemoCourse(**entry, modules=modules, cover=tuple(cover) if cover else None)
 
 
 def load_demo_courses(
@@ -365,7 +106,7 @@ def load_demo_courses(
     made to them, as they are.
     """
     results = []
-    for spec in DEMO_COURSES:
+    for spec in demo_courses():
         exists = Course.objects.filter(owner=owner, title=spec.title).exists()
         if not exists:
             _build_course(spec, owner=owner, co_instructors=co_instructors)

@@ -21,7 +21,7 @@ from karma.courses.models import (
 from karma.courses.selectors import catalog_categories, catalog_courses
 from karma.courses.services import sanitise_text
 
-SAMPLE_TITLE = demo.SAMPLE_COURSE.title
+SAMPLE_TITLE = "Working Safely with Data"
 
 
 @pytest.fixture(autouse=True)
@@ -42,14 +42,14 @@ def test_load_demo_builds_sample_courses_once(db, capsys):
 
     call_command("load_demo")
 
-    assert counts[0] == len(demo.DEMO_COURSES)
+    assert counts[0] == len(demo.demo_courses())
     assert (
         Course.objects.count(),
         Module.objects.count(),
         Lesson.objects.count(),
     ) == counts
     output = capsys.readouterr().out
-    assert f"Sample courses: {len(demo.DEMO_COURSES)} created" in output
+    assert f"Sample courses: {len(demo.demo_courses())} created" in output
     assert "Sample courses: 0 created" in output
 
 
