@@ -20,7 +20,7 @@ _NAME_PADDING = " \u00a0\u2007\u202f\u3000" + _ZERO_WIDTH
 
 _LINE_BREAKS = re.compile(r"[ \t]*(?:[\r\n\x0b\u2028\u2029][ \t]*)+")
 
-_ADDRESS_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_ADDRESS_LIKE = re.compile(r"\S+@\S+")
 
 MISSING_ADDRESS = "There is no email address."
 

@@ -174,8 +174,9 @@ def _email_column_by_label(header: Sequence[str]) -> int | None:
 def _email_column_by_content(data: Sequence[RawRow]) -> int | None:
     """Return the column where most cells are addresses, leftmost on a tie.
 
-    A column qualifies only when addresses are more than half of its filled
-    cells, so a notes column that mentions one address is never picked.
+    A column qualifies only when addresses are at least half of its filled
+    cells, so a notes column that mentions an address now and then is never
+    picked.
     """
     addresses: dict[int, int] = {}
     filled: dict[int, int] = {}
@@ -186,7 +187,7 @@ def _email_column_by_content(data: Sequence[RawRow]) -> int | None:
             filled[index] = filled.get(index, 0) + 1
             if looks_like_address(cell):
                 addresses[index] = addresses.get(index, 0) + 1
-    candidates = [i for i, n in addresses.items() if n * 2 > filled[i]]
+    candidates = [i for i, n in addresses.items() if n * 2 >= filled[i]]
     if not candidates:
         return None
     return max(sorted(candidates), key=lambda i: addresses[i])

@@ -74,23 +74,36 @@ def read_learner_file(
 def read_pasted_addresses(text: str, *, max_rows: int = MAX_ROWS) -> LearnerFile:
     """Read addresses pasted one per line or separated by commas, semicolons
     or spaces; `line` is the pasted line. Cells copied from a spreadsheet
-    (tab-separated) are read like a file, header and name columns included.
+    (tab-separated, with names beside the addresses) are read like a file,
+    header and name columns included.
 
     Raises SpreadsheetError when nothing was pasted or there are too many.
     """
-    if "\t" in text:
-        lines = split_lines(text)
-        warnings: list[str] = []
-        records = read_records(lines, "\t", warnings)
-        try:
-            return _interpret(
-                records, delimiter="\t", warnings=warnings, max_rows=max_rows
-            )
-        except SpreadsheetError as error:
-            if error.message in (EMPTY, NO_ROWS):
-                raise SpreadsheetError(NOTHING_PASTED) from error
-            raise
-    return _read_pasted_list(text, max_rows=max_rows)
+    lines = split_lines(text)
+    if not _copied_from_a_spreadsheet(lines):
+        return _read_pasted_list(lines, max_rows=max_rows)
+    warnings: list[str] = []
+    records = read_records(lines, "\t", warnings)
+    try:
+        return _interpret(records, delimiter="\t", warnings=warnings, max_rows=max_rows)
+    except SpreadsheetError as error:
+        if error.message == NO_ROWS:
+            raise SpreadsheetError(NOTHING_PASTED) from error
+        raise
+
+
+def _copied_from_a_spreadsheet(lines: Sequence[str]) -> bool:
+    """Tell whether pasted text is cells with something besides addresses.
+
+    Spreadsheets copy cells as tab-separated lines; when every cell holds
+    addresses the plain list reading gives the same result.
+    """
+    return any(
+        "@" not in cell and not is_blank(cell)
+        for line in lines
+        if "\t" in line
+        for cell in line.split("\t")
+    )
 
 
 def _read_delimited(data: bytes, *, filename: str, max_rows: int) -> LearnerFile:
@@ -181,10 +194,10 @@ def _cell(cells: Sequence[str], index: int | None) -> str:
     return cells[index]
 
 
-def _read_pasted_list(text: str, *, max_rows: int) -> LearnerFile:
+def _read_pasted_list(lines: Sequence[str], *, max_rows: int) -> LearnerFile:
     rows: list[LearnerRow] = []
     has_header = False
-    for number, line in enumerate(split_lines(text), start=1):
+    for number, line in enumerate(lines, start=1):
         for raw, full_name in _pasted_entries(line):
             if not rows and not has_header and label_key(raw) in EMAIL_LABELS:
                 has_header = True
