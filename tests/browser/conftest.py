@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = Path(os.environ.get("KARMA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -31,6 +32,7 @@ CHROMIUM_ARGS = [
 BLOCKING_IMPACTS = {"serious", "critical"}
 # Waits stay short: every page is served by a server on loopback.
 TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 _axe = Axe()
 
@@ -46,8 +48,6 @@ def browser():
         if os.environ.get("KARMA_REQUIRE_BROWSER") == "1":
             pytest.fail(f"KARMA_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(reason)
-
-    from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps its asyncio loop registered as the running
     # loop of this thread between calls, so Django takes the tests' plain
