@@ -274,7 +274,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "karma.api.pagination.PagePagination",
     "DEFAULT_THROTTLE_CLASSES": ["karma.api.throttling.TokenRateThrottle"],
     "EXCEPTION_HANDLER": "karma.api.envelope.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Describes the envelope, error and rate-limit shapes on every operation.
+    "DEFAULT_SCHEMA_CLASS": "karma.api.schema.KarmaAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 KARMA_API_RATE_PER_MINUTE = env_int("KARMA_API_RATE_PER_MINUTE", 100)
