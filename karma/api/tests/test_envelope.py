@@ -1,0 +1,113 @@
+"""Every API answer, good or bad, comes in the envelope (SPEC section 8)."""
+
+from __future__ import annotations
+
+import pytest
+
+from karma.api.envelope import field_issues
+from karma.api.tests.helpers import api_client, error_of
+
+
+@pytest.fixture
+def admin_api(admin):
+    return api_client(admin)
+
+
+def test_wraps_success_in_data_with_null_meta_and_error(admin_api, admin):
+    response = admin_api.get("/api/v1/users/me")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert set(body) == {"data", "meta", "error"}
+    assert body["data"]["id"] == admin.public_id
+    assert body["meta"] is None
+    assert body["error"] is None
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing", "/api/v1/users/usr_x/unknown", "/api/v1/v2/users"]
+)
+def test_answers_unknown_routes_with_404_envelope(admin_api, path):
+    response = admin_api.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert error_of(response) == {
+        "code": "NOT_FOUND",
+        "message": "There is nothing at this address.",
+        "details": [],
+    }
+
+
+def test_answers_unknown_routes_with_404_for_every_method(admin_api):
+    for method in ("post", "put", "patch", "delete", "options"):
+        response = getattr(admin_api, method)("/api/v1/nothing")
+        assert response.status_code == 404, method
+        assert error_of(response)["code"] == "NOT_FOUND"
+
+
+def test_points_out_a_trailing_slash(admin_api):
+    response = admin_api.get("/api/v1/users/")
+
+    assert response.status_code == 404
+    assert "Did you mean /api/v1/users?" in error_of(response)["message"]
+
+
+def test_refuses_unknown_method_on_known_route(admin_api):
+    response = admin_api.delete("/api/v1/users")
+
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "METHOD_NOT_ALLOWED"
+    assert "DELETE" not in response["Allow"]
+
+
+def test_answers_broken_json_with_400(admin_api):
+    response = admin_api.post(
+        "/api/v1/users", '{"first_name": ', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "VALIDATION_ERROR"
+    assert "JSON parse error" in error["message"]
+
+
+def test_answers_wrong_content_type_with_400(admin_api):
+    response = admin_api.post(
+        "/api/v1/users", "first_name=Ann", content_type="text/plain"
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "VALIDATION_ERROR"
+    assert "text/plain" in error_of(response)["message"]
+
+
+def test_answers_unacceptable_format_with_400(admin_api):
+    response = admin_api.get("/api/v1/users/me", headers={"Accept": "text/csv"})
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "VALIDATION_ERROR"
+
+
+def test_answers_missing_token_with_401_and_challenge():
+    response = api_client().get("/api/v1/users/me")
+
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "UNAUTHORIZED"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_flattens_nested_errors_into_field_paths():
+    detail = {
+        "email": ["Enter a valid email address."],
+        "non_field_errors": ["Something about the whole request."],
+        "rows": [{}, {"email": ["Unknown."]}],
+        "role": {0: ['"god" is not a valid choice.']},
+    }
+
+    assert field_issues(detail) == [
+        {"field": "email", "issue": "Enter a valid email address."},
+        {"field": None, "issue": "Something about the whole request."},
+        {"field": "rows.1.email", "issue": "Unknown."},
+        {"field": "role.0", "issue": '"god" is not a valid choice.'},
+    ]
