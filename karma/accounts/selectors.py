@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django.db.models import F, OrderBy, QuerySet
@@ -26,6 +27,9 @@ DEFAULT_USER_SORT = "name"
 # Fields that may be empty; "never" sorts after every date either way, the
 # same on SQLite and PostgreSQL (which disagree about NULL by default).
 _NULLABLE_SORT_FIELDS = {"last_login", "last_active_at"}
+
+# What new_public_id("usr") makes; anything else names nobody.
+_USER_ID = re.compile(r"usr_[0-9a-z]{16}")
 
 # The "last active" filter of the Users list: key -> label.
 LAST_ACTIVE_FILTERS = {
@@ -104,12 +108,21 @@ def user_ordering(sort: str) -> list[OrderBy]:
 
 
 def get_user_by_public_id(public_id: str) -> User | None:
+    """Return the user `public_id` names, or None.
+
+    Anything not shaped like a user id is None without a query, so odd
+    input from an address (a NUL byte, which PostgreSQL refuses) never
+    reaches the database.
+    """
+    if not _USER_ID.fullmatch(public_id):
+        return None
     return User.objects.filter(public_id=public_id).first()
 
 
 def users_by_public_ids(public_ids: list[str]) -> QuerySet[User]:
     """Return the users named by `public_ids`; unknown ids are left out."""
-    return User.objects.filter(public_id__in=public_ids).order_by("pk")
+    wellformed = [value for value in public_ids if _USER_ID.fullmatch(value)]
+    return User.objects.filter(public_id__in=wellformed).order_by("pk")
 
 
 def latest_invitation(user: User) -> Invitation | None:

@@ -17,6 +17,8 @@ from karma.accounts.selectors import LAST_ACTIVE_FILTERS, normalize_user_sort
 from karma.accounts.services import NAME_MAX_LENGTH, AccountError
 
 REASON_MAX_LENGTH = 500
+# Longer searches are cut rather than refused: nobody's name is this long.
+SEARCH_MAX_LENGTH = 200
 
 
 def _name_field(label: str, autocomplete: str) -> forms.CharField:
@@ -130,7 +132,7 @@ class BulkActionForm(UsersForm):
 class UserListFilterForm(forms.Form):
     """The query string of the Users list; bad values fall back to defaults."""
 
-    q = forms.CharField(label="Search by name or email", required=False, max_length=200)
+    q = forms.CharField(label="Search by name or email", required=False)
     role = forms.ChoiceField(
         label="Role", required=False, choices=[("", "Any role")] + Role.choices
     )
@@ -162,7 +164,7 @@ class UserListFilterForm(forms.Form):
             for name in ("q", "role", "status", "active", "sort")
         }
         return {
-            "search": data["q"] or "",
+            "search": (data["q"] or "")[:SEARCH_MAX_LENGTH],
             "roles": [data["role"]] if data["role"] else None,
             "statuses": [data["status"]] if data["status"] else None,
             "last_active": data["active"] or "",

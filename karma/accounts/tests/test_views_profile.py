@@ -98,8 +98,11 @@ def test_hides_other_profiles_from_non_admins(request, fixture, outsider):
     assert _views_recorded() == []
 
 
-def test_answers_404_for_unknown_profile(admin_client):
-    url = reverse("accounts:user_profile", args=["usr_doesnotexist00000"])
+@pytest.mark.parametrize(
+    "public_id", ["usr_0000000000000000", "usr_short", "usr_\x00000000000000000"]
+)
+def test_answers_404_for_unknown_profile(admin_client, public_id):
+    url = reverse("accounts:user_profile", args=[public_id])
 
     assert admin_client.get(url).status_code == 404
 

@@ -239,6 +239,13 @@ def test_filters_by_last_active(admin_client, key, expected):
     assert _names_in_order(response) == expected
 
 
+@pytest.mark.parametrize("query", ["lea\x00", "lea" + " " * 300 + "x"])
+def test_survives_odd_search_text(admin_client, learner, query):
+    response = admin_client.get(LIST_URL, {"q": query})
+
+    assert response.status_code == 200
+
+
 def test_ignores_unknown_filter_values(admin_client, learner):
     response = admin_client.get(
         LIST_URL, {"role": "wizard", "status": "x", "active": "1y", "page": "zz"}
@@ -449,6 +456,17 @@ def test_bulk_refuses_incomplete_requests(admin_client, learner, data, message):
     assert any(text.startswith(message) for text in _messages(response))
     learner.refresh_from_db()
     assert learner.is_active
+
+
+def test_bulk_ignores_malformed_ids(admin_client, learner):
+    response = admin_client.post(
+        BULK_URL,
+        {"action": "deactivate", "users": ["usr_\x00", "1 OR 1=1", learner.public_id]},
+    )
+
+    learner.refresh_from_db()
+    assert not learner.is_active
+    assert _messages(response) == ["1 deactivated."]
 
 
 def test_bulk_returns_to_filtered_list(admin_client, learner):
@@ -762,7 +780,7 @@ def test_reports_revoke_without_open_invitation(admin_client, learner):
     ],
 )
 def test_actions_answer_404_for_unknown_user(admin_client, name):
-    url = reverse(f"accounts:{name}", args=["usr_doesnotexist00000"])
+    url = reverse(f"accounts:{name}", args=["usr_0000000000000000"])
 
     assert admin_client.post(url, {"role": "learner"}).status_code == 404
 

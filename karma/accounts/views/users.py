@@ -193,7 +193,7 @@ BULK_ACTIONS = {
 }
 
 
-def apply_bulk_action(*, action: str, users: list[User], actor: User) -> str:
+def _apply_bulk_action(*, action: str, users: list[User], actor: User) -> str:
     """Run `action` on each user and return the counts in words."""
     run, done_label = BULK_ACTIONS[action]
     outcome = BulkOutcome()
@@ -221,7 +221,7 @@ def user_bulk_action(request: HttpRequest) -> HttpResponse:
         return redirect(back)
 
     users = list(users_by_public_ids(form.cleaned_data["users"]))
-    summary = apply_bulk_action(
+    summary = _apply_bulk_action(
         action=form.cleaned_data["action"], users=users, actor=request.user
     )
     messages.info(request, summary)
