@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -24,10 +25,12 @@ class PagePagination(BasePagination):
     """
 
     def paginate_queryset(
-        self, queryset: QuerySet, request: Request, view: Any = None
+        self, queryset: QuerySet | Sequence[Any], request: Request, view: Any = None
     ) -> list[Any]:
         self.page, self.per_page = _page_and_size(request)
-        self.total = queryset.count()
+        self.total = (
+            queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        )
 
         start = (self.page - 1) * self.per_page
         if start >= self.total:

@@ -165,15 +165,11 @@ class KarmaAutoSchema(AutoSchema):
         self, status_code: str, direction: str = "response"
     ) -> dict[str, Any]:
         headers = super()._get_response_headers_for_code(status_code, direction)
-        names = [*_RATE_LIMIT_HEADERS]
+        added = dict(_RATE_LIMIT_HEADERS)
         if status_code == "429":
-            names.append("Retry-After")
-        for name in names:
-            headers[name] = self._component(
-                ResolvedComponent.HEADER,
-                name,
-                _RATE_LIMIT_HEADERS.get(name) or _RETRY_AFTER_HEADER,
-            )
+            added["Retry-After"] = _RETRY_AFTER_HEADER
+        for name, header in added.items():
+            headers[name] = self._component(ResolvedComponent.HEADER, name, header)
         return headers
 
     def _error_codes(self) -> list[str]:

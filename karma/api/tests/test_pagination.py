@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.request import Request
 
 from karma.accounts.tests.factories import LearnerFactory
+from karma.api.pagination import PagePagination
 from karma.api.tests.helpers import api_client, issues_of
 
 
@@ -80,3 +82,17 @@ def test_names_every_bad_page_value_at_once(admin_api):
 
     assert response.status_code == 422
     assert set(issues_of(response)) == {"page", "per_page"}
+
+
+def test_pages_a_plain_list_too(rf):
+    request = Request(rf.get("/api/v1/anything", {"page": "2", "per_page": "3"}))
+    paginator = PagePagination()
+
+    page = paginator.paginate_queryset(list(range(8)), request)
+
+    assert page == [3, 4, 5]
+    assert paginator.get_paginated_response(page).data["meta"] == {
+        "total": 8,
+        "page": 2,
+        "per_page": 3,
+    }
