@@ -8,7 +8,13 @@ from django.db.models.functions import Lower
 from django.http import Http404
 
 from karma.accounts.models import Role, User
-from karma.courses.models import Course, CourseStatus, Lesson, Module
+from karma.courses.models import (
+    Course,
+    CourseInstructor,
+    CourseStatus,
+    Lesson,
+    Module,
+)
 from karma.courses.permissions import can_manage_course, can_see_course
 from karma.lib.text import fold_for_search
 
@@ -26,6 +32,33 @@ def courses_managed_by(user: User) -> QuerySet[Course]:
             Q(owner=user) | Q(instructor_links__instructor=user)
         ).distinct()
     return courses.none()
+
+
+def courses_for_manage_list(
+    user: User, *, search: str = "", category: str = "", status: str = ""
+) -> QuerySet[Course]:
+    """The Courses list: what `user` manages, narrowed by the list's filters.
+
+    Counts of modules and lessons and the owner come in the same query, so
+    the page costs the same for three courses or three hundred.
+    """
+    courses = courses_managed_by(user)
+    if search.strip():
+        courses = _matching(courses, search)
+    if category.strip():
+        courses = courses.filter(category__iexact=category.strip())
+    if status in CourseStatus.values:
+        courses = courses.filter(status=status)
+    return courses.order_by("title", "id")
+
+
+def managed_categories(user: User) -> list[str]:
+    """Distinct categories of the courses `user` manages."""
+    if user.role == Role.ADMIN:
+        return _distinct_categories(Course.objects.all())
+    if user.role == Role.INSTRUCTOR:
+        return _distinct_categories(Course.objects.taught_by(user))
+    return []
 
 
 def catalog_courses(*, search: str = "", category: str = "") -> QuerySet[Course]:
@@ -54,10 +87,13 @@ def _matching(courses: QuerySet[Course], search: str) -> QuerySet[Course]:
 
 def catalog_categories() -> list[str]:
     """Distinct categories of catalog courses, one spelling per category."""
+    return _distinct_categories(Course.objects.in_catalog())
+
+
+def _distinct_categories(courses: QuerySet[Course]) -> list[str]:
     seen: dict[str, str] = {}
     rows = (
-        Course.objects.in_catalog()
-        .exclude(category="")
+        courses.exclude(category="")
         .annotate(key=Lower("category"))
         .order_by("key", "category")
         .values_list("key", "category")
@@ -131,3 +167,40 @@ def prerequisite_choices(course: Course) -> QuerySet[Course]:
 
 def is_draft(course: Course) -> bool:
     return course.status == CourseStatus.DRAFT
+
+
+def course_instructor_links(course: Course) -> list[CourseInstructor]:
+    """The added instructors of `course` (the owner is not among them)."""
+    return list(
+        course.instructor_links.select_related("instructor").order_by(
+            "instructor__search_text", "instructor__pk"
+        )
+    )
+
+
+def instructor_candidates(
+    course: Course, *, search: str, limit: int = 10
+) -> list[User]:
+    """Active instructors and admins matching `search` who could be added to
+    `course`; nobody for an empty search, so the page never lists everyone.
+    """
+    if not fold_for_search(search):
+        return []
+    taken = course.instructor_links.values("instructor_id")
+    people = (
+        User.objects.filter(
+            is_active=True,
+            activated_at__isnull=False,
+            role__in=[Role.INSTRUCTOR, Role.ADMIN],
+        )
+        .exclude(pk=course.owner_id)
+        .exclude(pk__in=taken)
+        .matching(search)
+        .order_by("search_text", "pk")
+    )
+    return list(people[:limit])
+
+
+def get_user_for_instructor_form(public_id: str) -> User | None:
+    """The person an add or remove form names; services check their role."""
+    return User.objects.filter(public_id=public_id).first()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import nh3
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -171,9 +171,8 @@ def update_settings(
     _check_choice(visibility, Visibility.values, "visibility")
 
     with transaction.atomic():
-        # Serialise prerequisite edits so two editors cannot each add half
-        # of a cycle.
-        Course.objects.select_for_update().filter(pk__in=[course.pk]).exists()
+        _serialise_prerequisite_edits()
+        _lock(course)
         _check_prerequisites(course, prerequisites)
         course.enrollment_type = enrollment_type
         course.visibility = visibility
@@ -184,6 +183,24 @@ def update_settings(
 
     logger.info("course settings saved", extra={"course_id": course.public_id})
     return course
+
+
+# Any advisory lock key unused elsewhere in Karma; "KARM" in ASCII.
+_PREREQUISITE_LOCK_KEY = 0x4B41524D
+
+
+def _serialise_prerequisite_edits() -> None:
+    """Let one prerequisite edit at a time check for cycles and save.
+
+    Two edits can close a cycle between them while touching no course in
+    common (A→B by one editor, C→D by another, with B→C and D→A already
+    there), so locking the edited course's row is not enough: the whole
+    graph is locked. PostgreSQL takes an advisory lock for the transaction;
+    SQLite's IMMEDIATE transactions already admit one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PREREQUISITE_LOCK_KEY])
 
 
 def _check_prerequisites(course: Course, prerequisites: Sequence[Course]) -> None:
@@ -365,11 +382,12 @@ def add_lesson(*, module: Module, data: LessonInput) -> Lesson:
 def update_lesson(*, lesson: Lesson, data: LessonInput) -> Lesson:
     if data.type != lesson.type:
         raise CourseError("A lesson's type cannot change.", field="type")
-    old_file = lesson.file.name if data.file is not None and lesson.file else ""
+    old_file = lesson.file.name if lesson.file else ""
     _apply_lesson(lesson, data, creating=False)
     lesson.save()
-    if old_file:
-        lesson.file.storage.delete(old_file)
+    # Replaced by an upload, or dropped for a link: either way it is unused.
+    if old_file and old_file != (lesson.file.name or ""):
+        Lesson._meta.get_field("file").storage.delete(old_file)
     return lesson
 
 
@@ -443,18 +461,34 @@ def reorder_lessons(*, module: Module, lesson_ids: Sequence[str]) -> list[Lesson
     return ordered
 
 
-def move_lesson(*, lesson: Lesson, offset: int) -> None:
-    """Move a lesson up (-1) or down (+1) within its module (keyboard reorder)."""
-    ids = list(lesson.module.lessons.values_list("public_id", flat=True))
-    _swap_and_apply(ids, lesson.public_id, offset)
-    reorder_lessons(module=lesson.module, lesson_ids=ids)
+def move_lesson(*, lesson: Lesson, offset: int) -> bool:
+    """Move a lesson up (-1) or down (+1) within its module (keyboard
+    reorder). Return False when it is already at that end."""
+    with transaction.atomic():
+        _lock(lesson.course)
+        # Read under the lock: another editor may have moved it meanwhile.
+        current = Lesson.objects.select_related("module").filter(pk=lesson.pk).first()
+        if current is None:
+            return False
+        ids = list(current.module.lessons.values_list("public_id", flat=True))
+        if not _swap_and_apply(ids, current.public_id, offset):
+            return False
+        reorder_lessons(module=current.module, lesson_ids=ids)
+    return True
 
 
-def move_module(*, module: Module, offset: int) -> None:
-    """Move a module up (-1) or down (+1) within its course."""
-    ids = list(module.course.modules.values_list("public_id", flat=True))
-    _swap_and_apply(ids, module.public_id, offset)
-    reorder_modules(course=module.course, module_ids=ids)
+def move_module(*, module: Module, offset: int) -> bool:
+    """Move a module up (-1) or down (+1) within its course. Return False
+    when it is already at that end."""
+    with transaction.atomic():
+        _lock(module.course)
+        ids = list(module.course.modules.values_list("public_id", flat=True))
+        if module.public_id not in ids or not _swap_and_apply(
+            ids, module.public_id, offset
+        ):
+            return False
+        reorder_modules(course=module.course, module_ids=ids)
+    return True
 
 
 # --- Helpers ------------------------------------------------------------------
@@ -486,8 +520,11 @@ def _renumber(items: Iterable, extra_fields: Sequence[str] = ()) -> None:
         type(items[0]).objects.bulk_update(items, ["position", *extra_fields])
 
 
-def _swap_and_apply(ids: list[str], public_id: str, offset: int) -> None:
+def _swap_and_apply(ids: list[str], public_id: str, offset: int) -> bool:
+    """Swap `public_id` with its neighbour at `offset` in place; False at an end."""
     index = ids.index(public_id)
     target = index + offset
-    if 0 <= target < len(ids):
-        ids[index], ids[target] = ids[target], ids[index]
+    if not 0 <= target < len(ids):
+        return False
+    ids[index], ids[target] = ids[target], ids[index]
+    return True

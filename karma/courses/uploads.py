@@ -7,13 +7,14 @@ image is decoded and re-encoded, which also drops anything hidden in it.
 from __future__ import annotations
 
 import io
+import unicodedata
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from karma.courses.exceptions import CourseError
 from karma.lib.public_ids import new_public_id
@@ -84,22 +85,39 @@ def check_video_url(url: str) -> str:
 def prepare_cover(upload: UploadedFile) -> ContentFile:
     """Return the cover as a JPEG no larger than COVER_SIZE, or raise."""
     _check_size(upload, settings.KARMA_COVER_MAX_MB, "cover")
+    too_large = f"The image has too many pixels (at most {MAX_COVER_PIXELS:,})."
     try:
         upload.seek(0)
         with Image.open(upload) as image:
             if image.width * image.height > MAX_COVER_PIXELS:
-                raise UploadError("The image is too large in pixels.", field="cover")
+                raise UploadError(too_large, field="cover")
             image.load()
-            image = image.convert("RGB")
+            # Phones store photos sideways with a note to turn them.
+            image = _on_white(ImageOps.exif_transpose(image))
             image.thumbnail(COVER_SIZE)
             output = io.BytesIO()
             image.save(output, format="JPEG", quality=85, optimize=True)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        # Pillow's own guard, for images far past ours; the warning is an
+        # error only where warnings are made errors (the test suite).
+        raise UploadError(too_large, field="cover") from error
+    except (UnidentifiedImageError, OSError) as error:
         raise UploadError(
             "Upload a JPEG, PNG, GIF or WebP image (this file is not one).",
             field="cover",
         ) from error
     return ContentFile(output.getvalue())
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """Return `image` in RGB, transparent parts white (JPEG has no alpha,
+    and a plain conversion turns them black)."""
+    if image.mode in ("RGBA", "LA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
 
 
 def cover_name() -> str:
@@ -114,4 +132,9 @@ def stored_name(extension: str) -> str:
 
 def display_name(name: str) -> str:
     base = PurePath(name or "file").name.replace("\\", "/").split("/")[-1]
-    return " ".join(base.split())[:255] or "file"
+    # Control and format characters never belong in a name shown to people
+    # or sent in a header; a right-to-left override could even make an .exe
+    # name read as a .pdf.
+    base = " ".join(base.split())
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    return base.strip()[:255] or "file"
