@@ -38,7 +38,6 @@ from karma.accounts.serializers import (
 )
 from karma.accounts.services import AccountError
 from karma.api.permissions import IsAuthenticatedAndPasswordCurrent, allowing
-from karma.lib.public_ids import has_prefix
 
 MANAGES_USERS = [
     IsAuthenticatedAndPasswordCurrent,
@@ -53,8 +52,8 @@ TAGS = ["users"]
 
 
 def get_user_or_404(public_id: str) -> User:
-    if not has_prefix(public_id, "usr"):
-        raise NotFound("There is no user with this id.")
+    # The selector answers None for anything not shaped like a user id, so a
+    # malformed id is a 404 like an unknown one.
     user = selectors.get_user_by_public_id(public_id)
     if user is None:
         raise NotFound("There is no user with this id.")

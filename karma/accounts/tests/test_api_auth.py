@@ -148,6 +148,13 @@ def test_refuses_missing_fields_with_422(db):
     assert "password" in issues_of(response)
 
 
+def test_refuses_a_nul_byte_in_the_email_with_422(db):
+    response = _post(LOGIN, {"email": "lea\x00@example.com", "password": "x" * 12})
+
+    assert response.status_code == 422
+    assert "email" in issues_of(response)
+
+
 def test_ignores_a_stale_token_sent_with_the_login(learner):
     response = _post(
         LOGIN,

@@ -156,6 +156,22 @@ def test_answers_404_for_an_unknown_or_malformed_id(admin_api, public_id):
         assert error_of(response)["code"] == "NOT_FOUND"
 
 
+def test_answers_404_for_an_id_holding_a_nul_byte(admin_api):
+    response = admin_api.get(f"{USERS}/usr_000000000000000%00")
+
+    assert response.status_code == 404
+
+
+def test_refuses_nul_bytes_in_input_with_422(admin_api):
+    searched = admin_api.get(USERS, {"search": "a\x00b"})
+    created = _create(admin_api, first_name="Nu\x00l")
+
+    assert searched.status_code == 422
+    assert "search" in issues_of(searched)
+    assert created.status_code == 422
+    assert "first_name" in issues_of(created)
+
+
 def test_answers_404_for_another_users_id_with_another_prefix(admin_api, learner):
     other_kind = learner.public_id.replace("usr_", "enr_", 1)
 
