@@ -154,12 +154,14 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def queued_tasks(broker_url):
+def queued_tasks(broker_url, settings):
     """Make this process publish tasks to the broker instead of running them.
 
     Celery read Django's (eager) test settings once, so its own configuration
-    is changed, and put back afterwards for the tests that follow.
+    is changed too, and put back afterwards for the tests that follow.
     """
+    settings.CELERY_BROKER_URL = broker_url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     conf = celery_app.conf
     saved = {"broker_url": conf.broker_url, "task_always_eager": conf.task_always_eager}
     conf.broker_url = broker_url
