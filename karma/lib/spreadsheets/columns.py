@@ -96,7 +96,7 @@ FULL_NAME_LABELS = frozenset(
 
 # Workbooks often open with a title line or two above the real header; a
 # header this far down is still recognised.
-_MAX_LINES_ABOVE_HEADER = 10
+MAX_ROWS_ABOVE_HEADER = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +149,7 @@ def _find_header_index(records: Sequence[RawRow]) -> int | None:
     cell in it holds anything like an address. Title rows above a labelled
     header are passed over, up to a few lines.
     """
-    for index, record in enumerate(records[: _MAX_LINES_ABOVE_HEADER + 1]):
+    for index, record in enumerate(records[: MAX_ROWS_ABOVE_HEADER + 1]):
         if _email_column_by_label(record.cells) is not None:
             return index
         if any("@" in cell for cell in record.cells):

@@ -13,7 +13,12 @@ from karma.lib.spreadsheets.cells import (
     label_key,
     split_full_name,
 )
-from karma.lib.spreadsheets.columns import EMAIL_LABELS, Layout, find_layout
+from karma.lib.spreadsheets.columns import (
+    EMAIL_LABELS,
+    MAX_ROWS_ABOVE_HEADER,
+    Layout,
+    find_layout,
+)
 from karma.lib.spreadsheets.decoding import NOT_TEXT, decode_text
 from karma.lib.spreadsheets.delimited import (
     choose_delimiter,
@@ -36,9 +41,6 @@ from karma.lib.spreadsheets.workbook import (
 )
 
 MAX_ROWS = 100_000
-
-# Rows above the header that a file may hold and still be read (titles).
-_ROWS_ABOVE_HEADER = 11
 
 _PASTED_SEPARATORS = re.compile(r"[,;\s]+")
 _SEMICOLON_OUTSIDE_QUOTES = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')
@@ -164,7 +166,8 @@ def _filled_records(records: Iterable[RawRow], *, max_rows: int) -> list[RawRow]
         if all(is_blank(cell) for cell in record.cells):
             continue
         filled.append(record)
-        if len(filled) > max_rows + _ROWS_ABOVE_HEADER:
+        # The header and any title rows above it are not learners.
+        if len(filled) > max_rows + MAX_ROWS_ABOVE_HEADER + 1:
             raise SpreadsheetError(_too_many_rows(max_rows))
     return filled
 
