@@ -23,6 +23,11 @@ class AuditKind(models.TextChoices):
     PASSWORD_CHANGED = "account.password_changed", "Password changed"
     PROFILE_UPDATED = "account.profile_updated", "Profile updated"
     PROFILE_VIEWED = "account.profile_viewed", "Profile viewed"
+    ENROLLMENT_CREATED = "enrollment.created", "Enrolled"
+    ENROLLMENT_DROPPED = "enrollment.dropped", "Enrollment dropped"
+    ENROLLMENT_REACTIVATED = "enrollment.reactivated", "Enrollment reactivated"
+    ENROLLMENT_REMOVED = "enrollment.removed", "Enrollment removed"
+    BULK_ENROLLMENT_RUN = "enrollment.bulk_run", "Bulk enrollment run"
 
 
 class AppendOnlyError(Exception):

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "karma.accounts",
     "karma.audit",
     "karma.courses",
+    "karma.enrollments",
     "karma.api",
 ]
 
@@ -220,6 +221,7 @@ STORAGES = {
 KARMA_COVER_MAX_MB = env_int("KARMA_COVER_MAX_MB", 5)
 KARMA_DOCUMENT_MAX_MB = env_int("KARMA_DOCUMENT_MAX_MB", 20)
 KARMA_VIDEO_MAX_MB = env_int("KARMA_VIDEO_MAX_MB", 200)
+KARMA_BULK_MAX_MB = env_int("KARMA_BULK_MAX_MB", 5)
 # Uploaded files are never served from MEDIA_URL: every download goes through
 # a view that checks the viewer may see the course.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -249,6 +251,9 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 # needs no server; on_commit hooks still keep them after the transaction.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
+# Without a broker, long jobs (bulk enrollment) run in a thread of the web
+# process ("thread"), or inline ("sync", the test suite).
+KARMA_INPROCESS_TASKS = env_str("KARMA_INPROCESS_TASKS", "thread")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

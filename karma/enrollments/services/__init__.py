@@ -1,0 +1,1 @@
+"""Enrollment services: one learner at a time (`enrollments`) and in bulk (`bulk`)."""

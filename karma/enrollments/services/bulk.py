@@ -1,0 +1,794 @@
+"""Bulk enrollment: from a file, pasted addresses or chosen users to a report.
+
+Three steps, the same for the page, the API and `karma bulk-enroll`:
+
+1. `start_job` reads the input at once, so a bad file is refused with its
+   reason before anything is stored, then queues the review.
+2. `review_job` (background) works out what would happen to every row and
+   stores the rows; nothing is enrolled. A dry run ends here.
+3. `confirm_job` queues `apply_job` (background), which works the rows out
+   again against the database as it is then and applies them in one
+   transaction under the course's row lock: the whole confirm lands or
+   nothing does, and two overlapping jobs never enroll anyone twice.
+
+Every database step is set-based: a fixed number of queries per chunk of
+rows, never one per row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from karma.accounts.invitations import Invitee, invite_learners_in_bulk
+from karma.accounts.models import Role, User
+from karma.audit.models import AuditEvent, AuditKind
+from karma.audit.services import record_event
+from karma.courses.models import Course, EnrollmentType
+from karma.enrollments.models import (
+    BulkEnrollmentJob,
+    BulkEnrollmentRow,
+    BulkJobStatus,
+    BulkSource,
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    RowOutcome,
+    UnknownEmailPolicy,
+)
+from karma.enrollments.notifications import notify_enrolled_after_commit
+from karma.enrollments.services.enrollments import (
+    EnrollmentError,
+    staff_enrollment_problem,
+)
+from karma.lib.spreadsheets import (
+    LearnerRow,
+    SpreadsheetError,
+    read_learner_file,
+    read_pasted_addresses,
+)
+from karma.web.background import start_after_commit
+
+logger = logging.getLogger(__name__)
+
+# Rows per database round trip: below SQLite's limit on query parameters
+# and large enough that 100,000 rows take about a hundred queries a step.
+CHUNK = 900
+PROGRESS_TTL = 60 * 60
+
+
+class BulkEnrollmentError(EnrollmentError):
+    """The job cannot start or go on; the message says why."""
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    line: int
+    email: str
+    first_name: str
+    last_name: str
+    outcome: str
+    message: str
+    learner_id: int | None = None
+    # What applying does: "create", "reopen", "invite" or "" for nothing.
+    action: str = ""
+
+
+# --- 1. Start -------------------------------------------------------------------
+
+
+def start_job(
+    *,
+    course: Course,
+    started_by: User | None,
+    source: str,
+    data: bytes = b"",
+    file_name: str = "",
+    text: str = "",
+    user_ids: Sequence[str] = (),
+    unknown_policy: str = UnknownEmailPolicy.SKIP,
+    dry_run: bool = False,
+    background: bool = True,
+) -> BulkEnrollmentJob:
+    """Check the input and create a job whose review runs in the background.
+
+    Raises BulkEnrollmentError, with a message for the person, when the
+    course takes no enrollments, the policy is not theirs to choose or the
+    input cannot be read. Nothing is stored then. With `background=False`
+    the caller runs `review_job` itself (the command line does).
+    """
+    _check_can_start(
+        course=course, started_by=started_by, unknown_policy=unknown_policy
+    )
+    payload, name = _payload(source=source, data=data, text=text, user_ids=user_ids)
+    rows, notes = _read(source=source, payload=payload, file_name=file_name)
+
+    job = BulkEnrollmentJob(
+        course=course,
+        created_by=started_by,
+        source=source,
+        file_name=(file_name or "")[:255],
+        unknown_policy=unknown_policy,
+        dry_run=dry_run,
+        total_rows=len(rows),
+        notes=notes,
+    )
+    with transaction.atomic():
+        job.upload.save(name, ContentFile(payload), save=False)
+        job.save()
+        if background:
+            from karma.enrollments.tasks import review_bulk_job
+
+            start_after_commit(review_bulk_job, job_id=job.pk)
+
+    logger.info(
+        "bulk enrollment started",
+        extra={
+            "job_id": job.public_id,
+            "course_id": course.public_id,
+            "rows": len(rows),
+        },
+    )
+    return job
+
+
+def _check_can_start(
+    *, course: Course, started_by: User | None, unknown_policy: str
+) -> None:
+    problem = staff_enrollment_problem(course)
+    if problem is not None:
+        raise BulkEnrollmentError(problem)
+    if unknown_policy not in UnknownEmailPolicy.values:
+        raise BulkEnrollmentError(
+            "Choose skip or invite for unknown emails.", field="unknown_emails"
+        )
+    # Inviting creates accounts, which is an admin's call (SPEC 2); the
+    # command line runs as the operator (no user) and may invite too.
+    if (
+        unknown_policy == UnknownEmailPolicy.INVITE
+        and started_by is not None
+        and started_by.role != Role.ADMIN
+    ):
+        raise BulkEnrollmentError(
+            "Only admins can invite people who have no account yet.",
+            field="unknown_emails",
+        )
+
+
+def _payload(
+    *, source: str, data: bytes, text: str, user_ids: Sequence[str]
+) -> tuple[bytes, str]:
+    if source == BulkSource.FILE:
+        return data, "upload.bin"
+    if source == BulkSource.PASTE:
+        return (text or "").encode("utf-8"), "pasted.txt"
+    if source == BulkSource.USERS:
+        return json.dumps(list(user_ids)).encode(), "users.json"
+    raise BulkEnrollmentError("Upload a file, paste addresses or choose users.")
+
+
+def _read(
+    *, source: str, payload: bytes, file_name: str = ""
+) -> tuple[list[LearnerRow], list[str]]:
+    try:
+        if source == BulkSource.FILE:
+            learner_file = read_learner_file(
+                payload,
+                filename=file_name,
+                max_bytes=settings.KARMA_BULK_MAX_MB * 1024 * 1024,
+            )
+        elif source == BulkSource.PASTE:
+            learner_file = read_pasted_addresses(payload.decode("utf-8"))
+        else:
+            return _rows_for_users(json.loads(payload)), []
+    except SpreadsheetError as error:
+        raise BulkEnrollmentError(error.message, field="file") from error
+
+    notes = list(learner_file.warnings)
+    if learner_file.ignored_columns:
+        notes.append(
+            "Ignored columns: " + ", ".join(learner_file.ignored_columns) + "."
+        )
+    return learner_file.rows, notes
+
+
+def _rows_for_users(public_ids: Sequence[str]) -> list[LearnerRow]:
+    """Turn chosen users into rows, numbered from 1 in the order chosen."""
+    if not public_ids:
+        raise BulkEnrollmentError("Choose at least one person.", field="user_ids")
+    users = {}
+    for start in range(0, len(public_ids), CHUNK):
+        chunk = public_ids[start : start + CHUNK]
+        users.update(
+            {
+                u.public_id: u
+                for u in User.objects.filter(public_id__in=chunk).only(
+                    "public_id", "email"
+                )
+            }
+        )
+
+    rows = []
+    for number, public_id in enumerate(public_ids, start=1):
+        user = users.get(public_id)
+        if user is None:
+            rows.append(
+                LearnerRow(number, public_id, "", f"no user with id {public_id}")
+            )
+        else:
+            rows.append(LearnerRow(number, user.email, user.email, None))
+    return rows
+
+
+# --- 2. Review -------------------------------------------------------------------
+
+
+def review_job(*, job_id: int, progress=None) -> BulkEnrollmentJob:
+    """Work out and store what would happen to every row of the job.
+
+    `progress`, when given, is called with the number of rows done so far.
+    """
+    job = BulkEnrollmentJob.objects.select_related("course").get(pk=job_id)
+    if job.status != BulkJobStatus.REVIEWING:
+        return job
+
+    try:
+        rows, _ = _read(
+            source=job.source, payload=_stored_payload(job), file_name=job.file_name
+        )
+        planned = plan_rows(
+            course=job.course,
+            rows=rows,
+            unknown_policy=job.unknown_policy,
+            progress=lambda done: _report_progress(job, done, progress),
+        )
+        _store_review(job, planned)
+    except Exception as error:
+        _fail(job, error)
+        raise
+
+    logger.info("bulk enrollment reviewed", extra={"job_id": job.public_id})
+    return job
+
+
+def _stored_payload(job: BulkEnrollmentJob) -> bytes:
+    with job.upload.open("rb") as handle:
+        return handle.read()
+
+
+def _store_review(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> None:
+    with transaction.atomic():
+        job.rows.all().delete()
+        BulkEnrollmentRow.objects.bulk_create(
+            [_row_model(job, row) for row in planned], batch_size=2000
+        )
+        job.counts = count_outcomes(planned)
+        job.total_rows = len(planned)
+        job.processed_rows = len(planned)
+        job.status = BulkJobStatus.DONE if job.dry_run else BulkJobStatus.READY
+        if job.dry_run:
+            job.finished_at = timezone.now()
+        job.save()
+
+
+def _row_model(job: BulkEnrollmentJob, row: PlannedRow) -> BulkEnrollmentRow:
+    return BulkEnrollmentRow(
+        job=job,
+        line=row.line,
+        email=row.email[:320],
+        first_name=row.first_name[:150],
+        last_name=row.last_name[:150],
+        outcome=row.outcome,
+        message=row.message[:500],
+        learner_id=row.learner_id,
+    )
+
+
+# --- 3. Confirm and apply ------------------------------------------------------------
+
+
+def confirm_job(
+    *, job: BulkEnrollmentJob, confirmed_by: User | None, background: bool = True
+) -> BulkEnrollmentJob:
+    """Queue a reviewed job for applying. Confirming twice changes nothing.
+
+    With `background=False` the caller runs `apply_job` itself.
+    """
+    from karma.enrollments.tasks import apply_bulk_job
+
+    with transaction.atomic():
+        job = BulkEnrollmentJob.objects.select_for_update().get(pk=job.pk)
+        already_confirmed = job.status == BulkJobStatus.RUNNING or (
+            job.status == BulkJobStatus.DONE and not job.dry_run
+        )
+        if already_confirmed:
+            return job
+        if job.status != BulkJobStatus.READY:
+            raise BulkEnrollmentError("This job cannot be confirmed in its state.")
+        job.status = BulkJobStatus.RUNNING
+        job.processed_rows = 0
+        job.confirmed_at = timezone.now()
+        job.save(update_fields=["status", "processed_rows", "confirmed_at"])
+        if background:
+            start_after_commit(apply_bulk_job, job_id=job.pk)
+    return job
+
+
+def cancel_job(*, job: BulkEnrollmentJob) -> BulkEnrollmentJob:
+    """Drop a reviewed job that was never confirmed."""
+    updated = BulkEnrollmentJob.objects.filter(
+        pk=job.pk, status__in=[BulkJobStatus.READY, BulkJobStatus.REVIEWING]
+    ).update(status=BulkJobStatus.CANCELLED, finished_at=timezone.now())
+    if not updated:
+        raise BulkEnrollmentError(
+            "Only a job that is not yet confirmed can be cancelled."
+        )
+    job.refresh_from_db()
+    return job
+
+
+def apply_job(*, job_id: int, progress=None) -> BulkEnrollmentJob:
+    """Enroll (and invite) the job's rows in one transaction."""
+    job = BulkEnrollmentJob.objects.select_related("course", "created_by").get(
+        pk=job_id
+    )
+    if job.status != BulkJobStatus.RUNNING:
+        return job
+
+    try:
+        with transaction.atomic():
+            # One job per course at a time: the second of two overlapping
+            # jobs sees the first one's enrollments as already there.
+            Course.objects.select_for_update().filter(pk=job.course_id).first()
+            if not _still_running(job):
+                return job
+            problem = staff_enrollment_problem(job.course)
+            if problem is not None:
+                raise BulkEnrollmentError(problem)
+            outcome = _apply(job, progress)
+    except Exception as error:
+        _fail(job, error)
+        raise
+
+    logger.info(
+        "bulk enrollment applied",
+        extra={
+            "job_id": job.public_id,
+            "enrolled": outcome.get(RowOutcome.ENROLLED, 0),
+        },
+    )
+    return job
+
+
+def _still_running(job: BulkEnrollmentJob) -> bool:
+    return BulkEnrollmentJob.objects.filter(
+        pk=job.pk, status=BulkJobStatus.RUNNING
+    ).exists()
+
+
+def _apply(job: BulkEnrollmentJob, progress=None) -> dict[str, int]:
+    reviewed = list(job.rows.all())
+    rows = [
+        LearnerRow(
+            r.line, r.email, r.email, _stored_error(r), r.first_name, r.last_name
+        )
+        for r in reviewed
+    ]
+    planned = plan_rows(
+        course=job.course,
+        rows=rows,
+        unknown_policy=job.unknown_policy,
+        progress=lambda done: _report_progress(job, done // 2, progress),
+        keep_messages={
+            r.line: r.message for r in reviewed if r.outcome == RowOutcome.INVALID
+        },
+    )
+
+    planned = _invite_unknown(job, planned)
+    created_ids, reopened_ids = _enroll_rows(job, planned)
+    final = _final_rows(job, planned)
+    _report_progress(job, len(final), progress)
+
+    by_line = {row.line: row for row in final}
+    for model in reviewed:
+        row = by_line[model.line]
+        model.outcome, model.message, model.learner_id = (
+            row.outcome,
+            row.message[:500],
+            row.learner_id,
+        )
+    BulkEnrollmentRow.objects.bulk_update(
+        reviewed, ["outcome", "message", "learner"], batch_size=2000
+    )
+
+    _record_enrollments(job, created_ids + reopened_ids)
+    invited = {row.learner_id for row in final if row.outcome == RowOutcome.INVITED}
+    notify_enrolled_after_commit(
+        list(
+            Enrollment.objects.filter(pk__in=created_ids + reopened_ids)
+            .exclude(learner_id__in=invited)
+            .values_list("pk", flat=True)
+        )
+    )
+
+    counts = count_outcomes(final)
+    job.counts = counts
+    job.processed_rows = len(final)
+    job.status = BulkJobStatus.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["counts", "processed_rows", "status", "finished_at"])
+    record_event(
+        kind=AuditKind.BULK_ENROLLMENT_RUN,
+        actor=job.created_by,
+        target=job.public_id,
+        details={"course": job.course.public_id, "counts": counts},
+    )
+    return counts
+
+
+def _stored_error(row: BulkEnrollmentRow) -> str | None:
+    return "invalid" if row.outcome == RowOutcome.INVALID else None
+
+
+def _invite_unknown(
+    job: BulkEnrollmentJob, planned: list[PlannedRow]
+) -> list[PlannedRow]:
+    to_invite = [row for row in planned if row.action == "invite"]
+    if not to_invite:
+        return planned
+
+    accounts = invite_learners_in_bulk(
+        invitees=[
+            Invitee(row.email, row.first_name, row.last_name) for row in to_invite
+        ],
+        invited_by=job.created_by,
+        course_title=job.course.title,
+    )
+    result = []
+    for row in planned:
+        if row.action == "invite":
+            account = accounts[row.email]
+            row = replace(row, learner_id=account.pk)
+        result.append(row)
+    return result
+
+
+def _enroll_rows(
+    job: BulkEnrollmentJob, planned: list[PlannedRow]
+) -> tuple[list[int], list[int]]:
+    """Create and reopen enrollments; return the ids of both."""
+    reopen = [row.learner_id for row in planned if row.action == "reopen"]
+    create = [row.learner_id for row in planned if row.action in ("create", "invite")]
+
+    reopened_ids: list[int] = []
+    for start in range(0, len(reopen), CHUNK):
+        chunk = reopen[start : start + CHUNK]
+        dropped = Enrollment.objects.filter(
+            course=job.course, learner_id__in=chunk, status=EnrollmentStatus.DROPPED
+        )
+        reopened_ids += list(dropped.values_list("pk", flat=True))
+        dropped.update(status=EnrollmentStatus.ACTIVE, dropped_at=None)
+
+    now = timezone.now()
+    # A conflicting insert means a learner got an open enrollment meanwhile;
+    # it is skipped here and reported as already enrolled below.
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                learner_id=learner_id,
+                course=job.course,
+                source=EnrollmentSource.BULK,
+                enrolled_by=job.created_by,
+                enrolled_at=now,
+                bulk_job=job,
+            )
+            for learner_id in create
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    created_ids = list(job.enrollments.values_list("pk", flat=True))
+    return created_ids, reopened_ids
+
+
+def _final_rows(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> list[PlannedRow]:
+    """Turn the plan into results, reporting lost insert races honestly."""
+    mine = set(job.enrollments.values_list("learner_id", flat=True))
+    result = []
+    for row in planned:
+        if row.action in ("create", "invite") and row.learner_id not in mine:
+            row = replace(
+                row, outcome=RowOutcome.ALREADY_ENROLLED, message="Already enrolled"
+            )
+        elif row.action == "invite":
+            row = replace(row, message="Invited as a learner and enrolled")
+        elif row.action == "create":
+            row = replace(
+                row, message=row.message.replace("Will be enrolled", "Enrolled")
+            )
+        elif row.action == "reopen":
+            row = replace(
+                row, message=row.message.replace("Will be re-enrolled", "Re-enrolled")
+            )
+        result.append(row)
+    return result
+
+
+def _record_enrollments(job: BulkEnrollmentJob, enrollment_ids: list[int]) -> None:
+    details = {"course": job.course.public_id, "bulk_job": job.public_id}
+    events = []
+    for start in range(0, len(enrollment_ids), CHUNK):
+        chunk = enrollment_ids[start : start + CHUNK]
+        for public_id, learner_id in Enrollment.objects.filter(
+            pk__in=chunk
+        ).values_list("public_id", "learner_id"):
+            events.append(
+                AuditEvent(
+                    kind=AuditKind.ENROLLMENT_CREATED,
+                    actor=job.created_by,
+                    subject_id=learner_id,
+                    target=public_id,
+                    details=details,
+                )
+            )
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def _fail(job: BulkEnrollmentJob, error: Exception) -> None:
+    message = (
+        error.message
+        if isinstance(error, EnrollmentError)
+        else "The job stopped on an unexpected error. Nothing was changed; try again."
+    )
+    BulkEnrollmentJob.objects.filter(pk=job.pk).update(
+        status=BulkJobStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+    logger.error(
+        "bulk enrollment failed", exc_info=error, extra={"job_id": job.public_id}
+    )
+
+
+# --- Planning: what happens to each row ----------------------------------------------
+
+
+def plan_rows(
+    *,
+    course: Course,
+    rows: Sequence[LearnerRow],
+    unknown_policy: str,
+    progress=None,
+    keep_messages: dict[int, str] | None = None,
+) -> list[PlannedRow]:
+    """Decide the outcome of every row against the database as it is now.
+
+    Rows keep file order. Invalid, duplicate, unknown, deactivated and
+    already-enrolled rows change nothing when applied.
+    """
+    firsts, planned = _screen_rows(rows, keep_messages or {})
+    emails = [row.email for row in firsts]
+    accounts: dict[str, User] = {}
+    enrollments: dict[int, list[tuple[str, object]]] = {}
+    missing_prereqs: dict[int, list[str]] = {}
+
+    for start in range(0, len(emails), CHUNK):
+        chunk = emails[start : start + CHUNK]
+        found = _accounts(chunk)
+        accounts.update(found)
+        learner_ids = [user.pk for user in found.values()]
+        enrollments.update(_enrollments(course, learner_ids))
+        missing_prereqs.update(_missing_prerequisites(course, learner_ids))
+        if progress is not None:
+            progress(min(len(rows), start + len(chunk)))
+
+    decided = {
+        row.line: _decide(
+            row,
+            accounts.get(row.email),
+            enrollments,
+            missing_prereqs,
+            unknown_policy=unknown_policy,
+        )
+        for row in firsts
+    }
+    return [
+        decided.get(row.line, row) if isinstance(row, LearnerRow) else row
+        for row in planned
+    ]
+
+
+def _screen_rows(
+    rows: Sequence[LearnerRow], keep_messages: dict[int, str]
+) -> tuple[list[LearnerRow], list[PlannedRow | LearnerRow]]:
+    """Settle invalid and duplicate rows; return the first occurrences to look up."""
+    seen: dict[str, int] = {}
+    firsts: list[LearnerRow] = []
+    planned: list[PlannedRow | LearnerRow] = []
+    for row in rows:
+        if row.email_error is not None or not row.email:
+            message = keep_messages.get(row.line) or _invalid_message(row)
+            planned.append(_settled(row, RowOutcome.INVALID, message))
+        elif row.email in seen:
+            planned.append(
+                _settled(
+                    row, RowOutcome.DUPLICATE, f"Duplicate of line {seen[row.email]}"
+                )
+            )
+        else:
+            seen[row.email] = row.line
+            firsts.append(row)
+            planned.append(row)
+    return firsts, planned
+
+
+def _invalid_message(row: LearnerRow) -> str:
+    if not row.raw_email.strip():
+        return "No email address in this row"
+    return f"Not a valid email address: “{row.raw_email.strip()}” ({row.email_error})"
+
+
+def _settled(row: LearnerRow, outcome: str, message: str) -> PlannedRow:
+    return PlannedRow(
+        line=row.line,
+        email=row.email or row.raw_email.strip(),
+        first_name=row.first_name,
+        last_name=row.last_name,
+        outcome=outcome,
+        message=message,
+    )
+
+
+def _accounts(emails: Sequence[str]) -> dict[str, User]:
+    users = User.objects.filter(email__in=emails).only(
+        "pk", "email", "is_active", "activated_at"
+    )
+    return {user.email: user for user in users}
+
+
+def _enrollments(
+    course: Course, learner_ids: Sequence[int]
+) -> dict[int, list[tuple[str, object]]]:
+    found: dict[int, list[tuple[str, object]]] = {}
+    rows = Enrollment.objects.filter(
+        course=course, learner_id__in=learner_ids
+    ).values_list("learner_id", "status", "completed_at")
+    for learner_id, status, completed_at in rows:
+        found.setdefault(learner_id, []).append((status, completed_at))
+    return found
+
+
+def _missing_prerequisites(
+    course: Course, learner_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    prerequisites = dict(course.prerequisites.values_list("pk", "title"))
+    if not prerequisites or not learner_ids:
+        return {}
+    done: dict[int, set[int]] = {}
+    completed = Enrollment.objects.filter(
+        course_id__in=prerequisites,
+        learner_id__in=learner_ids,
+        status=EnrollmentStatus.COMPLETED,
+    ).values_list("learner_id", "course_id")
+    for learner_id, course_id in completed:
+        done.setdefault(learner_id, set()).add(course_id)
+    return {
+        learner_id: [
+            title
+            for pk, title in prerequisites.items()
+            if pk not in done.get(learner_id, set())
+        ]
+        for learner_id in learner_ids
+    }
+
+
+def _decide(
+    row: LearnerRow,
+    user: User | None,
+    enrollments: dict[int, list[tuple[str, object]]],
+    missing_prereqs: dict[int, list[str]],
+    *,
+    unknown_policy: str,
+) -> PlannedRow:
+    base = PlannedRow(row.line, row.email, row.first_name, row.last_name, "", "")
+    if user is None:
+        if unknown_policy == UnknownEmailPolicy.INVITE:
+            return replace(
+                base,
+                outcome=RowOutcome.INVITED,
+                message="No account yet: will be invited as a learner and enrolled",
+                action="invite",
+            )
+        return replace(
+            base,
+            outcome=RowOutcome.UNKNOWN,
+            message="No account with this address; skipped",
+        )
+    base = replace(base, learner_id=user.pk)
+    if not user.is_active:
+        return replace(
+            base, outcome=RowOutcome.DEACTIVATED, message="This account is deactivated"
+        )
+
+    history = enrollments.get(user.pk, [])
+    statuses = {status for status, _ in history}
+    if EnrollmentStatus.ACTIVE in statuses:
+        return replace(
+            base, outcome=RowOutcome.ALREADY_ENROLLED, message="Already enrolled"
+        )
+    if (
+        EnrollmentStatus.DROPPED not in statuses
+        and EnrollmentStatus.COMPLETED in statuses
+    ):
+        # Re-running a file must change nothing, also for those who finished.
+        done = max(
+            when for status, when in history if status == EnrollmentStatus.COMPLETED
+        )
+        when = f" on {done:%Y-%m-%d}" if done else ""
+        return replace(
+            base,
+            outcome=RowOutcome.ALREADY_ENROLLED,
+            message=f"Already completed this course{when}",
+        )
+
+    warning = ""
+    if missing_prereqs.get(user.pk):
+        warning = "; prerequisites not completed: " + ", ".join(
+            missing_prereqs[user.pk]
+        )
+    if EnrollmentStatus.DROPPED in statuses:
+        return replace(
+            base,
+            outcome=RowOutcome.ENROLLED,
+            message="Will be re-enrolled (had dropped)" + warning,
+            action="reopen",
+        )
+    return replace(
+        base,
+        outcome=RowOutcome.ENROLLED,
+        message="Will be enrolled" + warning,
+        action="create",
+    )
+
+
+# --- Reporting ---------------------------------------------------------------------
+
+
+def count_outcomes(rows: Iterable[PlannedRow]) -> dict[str, int]:
+    counts = {outcome: 0 for outcome in RowOutcome.values}
+    for row in rows:
+        counts[row.outcome] += 1
+    return counts
+
+
+def job_notes(job: BulkEnrollmentJob) -> list[str]:
+    """Facts the review page shows above the rows."""
+    notes = list(job.notes)
+    if job.course.enrollment_type == EnrollmentType.INVITE_ONLY:
+        notes.append("The course is invite-only; staff enrollment skips that.")
+    return notes
+
+
+def progress_of(job: BulkEnrollmentJob) -> int:
+    """Rows processed so far, from the cache while the job's transaction is open."""
+    if job.is_finished or job.status == BulkJobStatus.READY:
+        return job.total_rows
+    return int(cache.get(_progress_key(job), job.processed_rows))
+
+
+def _report_progress(job: BulkEnrollmentJob, done: int, listener=None) -> None:
+    # The apply step runs in one transaction, so its progress would be
+    # invisible in the database until the end; the cache shows it live.
+    cache.set(_progress_key(job), done, PROGRESS_TTL)
+    if listener is not None:
+        listener(done)
+
+
+def _progress_key(job: BulkEnrollmentJob) -> str:
+    return f"karma:bulk:{job.public_id}:progress"
