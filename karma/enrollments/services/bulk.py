@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from karma.accounts.invitations import Invitee, invite_learners_in_bulk
@@ -397,17 +398,7 @@ def _apply(job: BulkEnrollmentJob, progress=None) -> dict[str, int]:
     final = _final_rows(job, planned)
     _report_progress(job, len(final), progress)
 
-    by_line = {row.line: row for row in final}
-    for model in reviewed:
-        row = by_line[model.line]
-        model.outcome, model.message, model.learner_id = (
-            row.outcome,
-            row.message[:500],
-            row.learner_id,
-        )
-    BulkEnrollmentRow.objects.bulk_update(
-        reviewed, ["outcome", "message", "learner"], batch_size=2000
-    )
+    _store_results(job, reviewed, final)
 
     _record_enrollments(job, created_ids + reopened_ids)
     invited = {row.learner_id for row in final if row.outcome == RowOutcome.INVITED}
@@ -432,6 +423,32 @@ def _apply(job: BulkEnrollmentJob, progress=None) -> dict[str, int]:
         details={"course": job.course.public_id, "counts": counts},
     )
     return counts
+
+
+def _store_results(
+    job: BulkEnrollmentJob, reviewed: list[BulkEnrollmentRow], final: list[PlannedRow]
+) -> None:
+    """Write each row's result, one UPDATE per distinct result and chunk.
+
+    Results repeat ("Enrolled" ten thousand times), so grouping them keeps
+    the statements few and small; a per-row CASE update would not.
+    """
+    before = {row.line: (row.outcome, row.message) for row in reviewed}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for row in final:
+        result = (row.outcome, row.message[:500])
+        if before.get(row.line) != result:
+            groups.setdefault(result, []).append(row.line)
+
+    for (outcome, message), lines in groups.items():
+        for start in range(0, len(lines), CHUNK):
+            job.rows.filter(line__in=lines[start : start + CHUNK]).update(
+                outcome=outcome, message=message
+            )
+    # Invited rows learn their new account only now.
+    job.rows.filter(learner__isnull=True).exclude(email="").update(
+        learner=Subquery(User.objects.filter(email=OuterRef("email")).values("pk")[:1])
+    )
 
 
 def _stored_error(row: BulkEnrollmentRow) -> str | None:
