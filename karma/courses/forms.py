@@ -287,6 +287,14 @@ class ModuleForm(CourseForm):
             self.prefix = None
 
 
+class NewModuleForm(ModuleForm):
+    """The editor's "Add a module" form, labelled apart from the rename forms."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="new_module", **kwargs)
+        self.fields["name"].label = "Name of the new module"
+
+
 class LessonForm(CourseForm):
     """Add or edit a lesson.
 

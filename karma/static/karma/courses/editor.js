@@ -26,7 +26,20 @@
     status.appendChild(alert);
   }
 
+  // Dragging leaves emptied style attributes on the items, and htmx copies
+  // style attributes onto the new outline as it settles, which the content
+  // security policy blocks (and reports). The new outline needs none.
+  function dropStyleAttributes() {
+    var outline = document.getElementById("outline");
+    if (!outline) { return; }
+    outline.querySelectorAll("[style]").forEach(function (element) {
+      element.removeAttribute("style");
+    });
+  }
+  document.addEventListener("htmx:beforeSwap", dropStyleAttributes);
+
   function swapOutline(html) {
+    dropStyleAttributes();
     htmx.swap("#outline", html, { swapStyle: "outerHTML" });
     setUpSorting(document);
   }
