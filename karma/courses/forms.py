@@ -204,6 +204,7 @@ class CourseSettingsForm(CourseForm):
         required=False,
         queryset=Course.objects.none(),
         to_field_name="public_id",
+        error_messages={"invalid_choice": "Choose courses from the list."},
         help_text=(
             "Courses a learner must complete first. Hold Ctrl (⌘ on a Mac) to"
             " choose several."

@@ -14,8 +14,10 @@ from karma.courses.models import (
     CourseStatus,
     Lesson,
     Module,
+    Visibility,
 )
 from karma.courses.permissions import can_manage_course, can_see_course
+from karma.enrollments.models import EnrollmentStatus
 from karma.lib.text import fold_for_search
 
 
@@ -54,11 +56,15 @@ def courses_for_manage_list(
 
 def managed_categories(user: User) -> list[str]:
     """Distinct categories of the courses `user` manages."""
+    return _distinct_categories(_managed(user))
+
+
+def _managed(user: User) -> QuerySet[Course]:
     if user.role == Role.ADMIN:
-        return _distinct_categories(Course.objects.all())
+        return Course.objects.all()
     if user.role == Role.INSTRUCTOR:
-        return _distinct_categories(Course.objects.taught_by(user))
-    return []
+        return Course.objects.taught_by(user)
+    return Course.objects.none()
 
 
 def catalog_courses(*, search: str = "", category: str = "") -> QuerySet[Course]:
@@ -160,9 +166,22 @@ def get_lesson_in_course_or_404(course: Course, public_id: str) -> Lesson:
     return lesson
 
 
-def prerequisite_choices(course: Course) -> QuerySet[Course]:
-    """Courses that may be named as prerequisites of `course`."""
-    return Course.objects.exclude(pk=course.pk).order_by("title", "id")
+def prerequisite_choices(course: Course, user: User) -> QuerySet[Course]:
+    """Courses `user` may name as prerequisites of `course`: published ones,
+    ones they manage, and the ones already named; never the course itself.
+
+    Someone else's drafts stay out: the editor may not know they exist.
+    """
+    named = Course.objects.filter(required_by=course).values("pk")
+    return (
+        Course.objects.filter(
+            Q(status=CourseStatus.PUBLISHED)
+            | Q(pk__in=_managed(user).values("pk"))
+            | Q(pk__in=named)
+        )
+        .exclude(pk=course.pk)
+        .order_by("title", "id")
+    )
 
 
 def is_draft(course: Course) -> bool:
@@ -204,3 +223,72 @@ def instructor_candidates(
 def get_user_for_instructor_form(public_id: str) -> User | None:
     """The person an add or remove form names; services check their role."""
     return User.objects.filter(public_id=public_id).first()
+
+
+# --- Course lists of the API ---------------------------------------------------
+
+
+def courses_listed_for(user: User) -> QuerySet[Course]:
+    """Courses `user` finds in lists: every course for admins; for everyone
+    else the catalog and the published courses they are (or were, to the
+    end) enrolled in, plus, for instructors, the courses they teach.
+
+    Hidden courses open by their direct link but are listed only to their
+    learners and staff; drafts only to their staff.
+    """
+    if user.role == Role.ADMIN:
+        return Course.objects.all()
+    enrolled = user.enrollments.filter(
+        status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]
+    ).values("course_id")
+    seen = Q(status=CourseStatus.PUBLISHED) & (
+        Q(visibility=Visibility.PUBLIC) | Q(pk__in=enrolled)
+    )
+    if user.role == Role.INSTRUCTOR:
+        added = CourseInstructor.objects.filter(instructor=user).values("course_id")
+        seen |= Q(owner=user) | Q(pk__in=added)
+    return Course.objects.filter(seen)
+
+
+def courses_for_api_list(
+    user: User, *, search: str = "", category: str = "", status: str = ""
+) -> QuerySet[Course]:
+    """The API's course list for `user`, narrowed by its filters, with
+    the facts every row shows (see `with_course_facts`)."""
+    courses = courses_listed_for(user)
+    if search.strip():
+        courses = _matching(courses, search)
+    if category.strip():
+        courses = courses.filter(category__iexact=category.strip())
+    if status:
+        courses = courses.filter(status=status)
+    return with_course_facts(courses).order_by("title", "id")
+
+
+def with_course_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Add the owner, the added instructors, the prerequisites and the count
+    of active enrollments, in a fixed number of queries for any number of
+    courses."""
+    links = CourseInstructor.objects.select_related("instructor").order_by(
+        "added_at", "pk"
+    )
+    prerequisites = Course.objects.order_by("title", "id").only("pk", "public_id")
+    return (
+        courses.select_related("owner")
+        .annotate(
+            enrollment_count=Count(
+                "enrollments",
+                filter=Q(enrollments__status=EnrollmentStatus.ACTIVE),
+                distinct=True,
+            )
+        )
+        .prefetch_related(
+            Prefetch("instructor_links", queryset=links),
+            Prefetch("prerequisites", queryset=prerequisites),
+        )
+    )
+
+
+def course_with_facts(course: Course) -> Course:
+    """Read `course` again with the facts of `with_course_facts`."""
+    return with_course_facts(Course.objects.filter(pk=course.pk)).get()

@@ -985,7 +985,7 @@ def test_refused_details_keep_the_saved_title_in_the_header(instructor_client, c
 
 
 def test_saves_settings(instructor_client, course):
-    basics = CourseFactory(title="Basics")
+    basics = PublishedCourseFactory(title="Basics")
 
     response = instructor_client.post(
         _url("settings", course),
@@ -1006,7 +1006,7 @@ def test_saves_settings(instructor_client, course):
 
 
 def test_shows_a_prerequisite_cycle_on_its_field(instructor_client, course):
-    basics = CourseFactory(title="Basics")
+    basics = PublishedCourseFactory(title="Basics")
     basics.prerequisites.add(course)
 
     response = instructor_client.post(
@@ -1024,12 +1024,52 @@ def test_shows_a_prerequisite_cycle_on_its_field(instructor_client, course):
     assert not course.prerequisites.exists()
 
 
-def test_settings_offer_every_other_course_but_itself(instructor_client, course):
-    other = CourseFactory(title="Basics")
+def test_settings_offer_published_and_own_courses_but_not_itself(
+    instructor_client, instructor, course
+):
+    published = PublishedCourseFactory(title="Basics")
+    own_draft = CourseFactory(owner=instructor, title="My draft")
+    CourseFactory(title="Someone else's draft")
 
     form = instructor_client.get(_url("settings", course)).context["form"]
 
-    assert list(form.fields["prerequisites"].queryset) == [other]
+    assert list(form.fields["prerequisites"].queryset) == [published, own_draft]
+
+
+def test_settings_keep_a_prerequisite_the_editor_could_not_choose(
+    course, co_instructor
+):
+    hidden_draft = CourseFactory(title="Someone else's draft")
+    course.prerequisites.add(hidden_draft)
+    client = _client(co_instructor)
+
+    client.post(
+        _url("settings", course),
+        {
+            "enrollment_type": "open",
+            "visibility": "public",
+            "prerequisites": [hidden_draft.public_id],
+        },
+    )
+
+    assert list(course.prerequisites.all()) == [hidden_draft]
+
+
+def test_refuses_someone_elses_draft_as_a_prerequisite(instructor_client, course):
+    draft = CourseFactory(title="Someone else's draft")
+
+    response = instructor_client.post(
+        _url("settings", course),
+        {
+            "enrollment_type": "open",
+            "visibility": "public",
+            "prerequisites": [draft.public_id],
+        },
+    )
+
+    errors = response.context["form"].errors["prerequisites"]
+    assert errors == ["Choose courses from the list."]
+    assert not course.prerequisites.exists()
 
 
 def test_refuses_to_publish_an_empty_course(instructor_client, course, module):

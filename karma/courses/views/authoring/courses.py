@@ -131,7 +131,7 @@ def course_settings(request: HttpRequest, public_id: str) -> HttpResponse:
     course = get_course_for_manager_or_404(request.user, public_id)
     form = CourseSettingsForm(
         *posted(request)[:1],
-        choices=prerequisite_choices(course),
+        choices=prerequisite_choices(course, request.user),
         initial=CourseSettingsForm.initial_for(course),
     )
     if request.method == "POST" and form.is_valid():
