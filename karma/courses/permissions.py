@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from karma.accounts.models import Role
 from karma.courses.models import Course, Visibility
+from karma.enrollments.models import EnrollmentStatus
 
 
 def _signed_in(user: object) -> bool:
@@ -49,13 +50,17 @@ def can_see_course(user: object, course: Course) -> bool:
     """Open the course's page: staff of the course, or anyone signed in once
     it is published (hidden courses open by their direct link).
 
-    Archived courses stay visible to staff; learners keep access through
-    their enrollment, which the enrollment issue adds.
+    Archived courses stay visible to staff and to the learners enrolled in
+    them (active or completed): archiving stops new enrollments, not the
+    access and progress of existing learners (SPEC section 4).
     """
     if can_manage_course(user, course):
         return True
     if not _signed_in(user) or not course.is_published:
         return False
-    # TODO(#4): let learners enrolled before archiving keep opening an
-    # archived course; remove once enrollments exist.
-    return course.visibility != Visibility.ARCHIVED
+    if course.visibility != Visibility.ARCHIVED:
+        return True
+    return course.enrollments.filter(
+        learner=user,
+        status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED],
+    ).exists()
