@@ -263,8 +263,17 @@ def save_as_draft(*, course: Course) -> Course:
 
 
 def delete_course(*, course: Course) -> None:
-    # TODO(#4): refuse when learners are enrolled; remove once enrollments
-    # exist and the rule is enforced here.
+    """Delete a course with its modules, lessons and files.
+
+    Refused (CourseError) once anyone was ever enrolled: their records and
+    progress must stay, so such a course is archived instead.
+    """
+    if course.enrollments.exists():
+        raise CourseError(
+            "Learners have enrolled in this course, so it cannot be deleted. "
+            "Archive it instead: it takes no new enrollments and keeps their "
+            "records."
+        )
     files = [lesson.file.name for lesson in course.lessons.all() if lesson.file]
     if course.cover:
         files.append(course.cover.name)
