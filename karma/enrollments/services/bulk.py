@@ -151,12 +151,16 @@ def _check_can_start(
         raise BulkEnrollmentError(
             "Choose skip or invite for unknown emails.", field="unknown_emails"
         )
+    _check_can_invite(unknown_policy, started_by)
+
+
+def _check_can_invite(unknown_policy: str, user: User | None) -> None:
     # Inviting creates accounts, which is an admin's call (SPEC 2); the
     # command line runs as the operator (no user) and may invite too.
     if (
         unknown_policy == UnknownEmailPolicy.INVITE
-        and started_by is not None
-        and started_by.role != Role.ADMIN
+        and user is not None
+        and user.role != Role.ADMIN
     ):
         raise BulkEnrollmentError(
             "Only admins can invite people who have no account yet.",
@@ -314,12 +318,55 @@ def confirm_job(
             return job
         if job.status != BulkJobStatus.READY:
             raise BulkEnrollmentError("This job cannot be confirmed in its state.")
+        if job.counts.get(RowOutcome.INVITED):
+            _check_can_invite(job.unknown_policy, confirmed_by)
         job.status = BulkJobStatus.RUNNING
         job.processed_rows = 0
         job.confirmed_at = timezone.now()
         job.save(update_fields=["status", "processed_rows", "confirmed_at"])
+        # The review left its final count in the cache; the apply step
+        # counts from zero again.
+        cache.delete(_progress_key(job))
         if background:
             start_after_commit(apply_bulk_job, job_id=job.pk)
+    return job
+
+
+def change_unknown_policy(
+    *,
+    job: BulkEnrollmentJob,
+    unknown_policy: str,
+    changed_by: User | None,
+    background: bool = True,
+) -> BulkEnrollmentJob:
+    """Review a job waiting for confirmation again under another policy.
+
+    Raises BulkEnrollmentError when the job is no longer waiting or the
+    policy is not the person's to choose. The rows are planned again from
+    the stored input, in the background like the first review.
+    """
+    from karma.enrollments.tasks import review_bulk_job
+
+    if unknown_policy not in UnknownEmailPolicy.values:
+        raise BulkEnrollmentError(
+            "Choose skip or invite for unknown emails.", field="unknown_emails"
+        )
+    _check_can_invite(unknown_policy, changed_by)
+    with transaction.atomic():
+        job = BulkEnrollmentJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != BulkJobStatus.READY:
+            raise BulkEnrollmentError(
+                "Only a job waiting for confirmation can change its policy."
+            )
+        if job.unknown_policy == unknown_policy:
+            return job
+        job.unknown_policy = unknown_policy
+        job.status = BulkJobStatus.REVIEWING
+        job.processed_rows = 0
+        job.save(update_fields=["unknown_policy", "status", "processed_rows"])
+        cache.delete(_progress_key(job))
+        if background:
+            start_after_commit(review_bulk_job, job_id=job.pk)
     return job
 
 
