@@ -6,7 +6,8 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,24 +26,33 @@ def send_enrollment_emails(*, enrollment_ids: list[int]) -> int:
     Learners whose account is still invited are skipped: their invitation
     email is their way in.
     """
-    sent = 0
-    enrollments = Enrollment.objects.filter(
-        pk__in=enrollment_ids, notified_at__isnull=True
-    ).select_related("learner", "course")
-    for enrollment in enrollments:
-        claimed = Enrollment.objects.filter(
-            pk=enrollment.pk, notified_at__isnull=True
-        ).update(notified_at=timezone.now())
-        if not claimed or enrollment.learner.activated_at is None:
-            continue
-        _send(enrollment)
-        sent += 1
+    with transaction.atomic():
+        # Claim the whole batch in one statement; skip_locked lets a
+        # duplicate task running at the same moment claim nothing.
+        claimed = list(
+            Enrollment.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=enrollment_ids, notified_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        Enrollment.objects.filter(pk__in=claimed).update(notified_at=timezone.now())
+
+    enrollments = Enrollment.objects.filter(pk__in=claimed).select_related(
+        "learner", "course"
+    )
+    messages = [
+        _message(enrollment)
+        for enrollment in enrollments
+        if enrollment.learner.activated_at is not None
+    ]
+    # One connection for the batch, not one per email.
+    with get_connection() as connection:
+        sent = connection.send_messages(messages) or 0
 
     logger.info("enrollment emails sent", extra={"count": sent})
     return sent
 
 
-def _send(enrollment: Enrollment) -> None:
+def _message(enrollment: Enrollment) -> EmailMultiAlternatives:
     course = enrollment.course
     message = render_email(
         "enrolled",
@@ -59,7 +69,7 @@ def _send(enrollment: Enrollment) -> None:
         to=[enrollment.learner.email],
     )
     email.attach_alternative(message["html"], "text/html")
-    email.send()
+    return email
 
 
 @shared_task(acks_late=True)
