@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate demo worker clean
+.PHONY: run test lint format bench worker clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks print figures against a raw-database baseline; they never fail
+# on speed. Set DATABASE_URL to a scratch PostgreSQL database to run there.
+bench: $(STAMP)
+	$(BIN)/python bench/bulk_enrollment.py
 
 worker: $(STAMP)
 	$(BIN)/celery -A karma.config worker --loglevel=info
