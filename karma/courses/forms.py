@@ -19,6 +19,7 @@ from karma.courses.models import (
     Course,
     CourseStatus,
     EnrollmentType,
+    Lesson,
     LessonType,
     Visibility,
 )
@@ -86,10 +87,6 @@ def _minutes_field(label: str) -> forms.IntegerField:
     )
 
 
-def _megabytes(setting: str) -> int:
-    return getattr(settings, setting)
-
-
 # --- The Courses list --------------------------------------------------------
 
 
@@ -150,19 +147,18 @@ class CourseDetailsForm(CourseForm):
     cover = forms.FileField(
         label="Cover image",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": COVER_TYPES}),
+        widget=forms.FileInput(attrs={"accept": COVER_TYPES}),
     )
 
-    def __init__(self, *args: Any, categories: list[str] = (), **kwargs: Any):
+    def __init__(
+        self, *args: Any, categories: list[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.categories = list(categories)
+        self.categories = categories or []
         if self.categories:
             self.fields["category"].widget.attrs["list"] = "category-suggestions"
-        self.fields["cover"].widget = forms.FileInput(
-            attrs={"accept": COVER_TYPES, "class": "form-control"}
-        )
         self.fields["cover"].help_text = (
-            f"JPEG, PNG, GIF or WebP, up to {_megabytes('KARMA_COVER_MAX_MB')} MB."
+            f"JPEG, PNG, GIF or WebP, up to {settings.KARMA_COVER_MAX_MB} MB."
             " It is resized to fit 1280 × 720."
         )
 
@@ -220,7 +216,7 @@ class CourseSettingsForm(CourseForm):
         label="Issue a certificate on completion", required=False
     )
 
-    def __init__(self, *args: Any, choices: QuerySet[Course], **kwargs: Any):
+    def __init__(self, *args: Any, choices: QuerySet[Course], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         prerequisites = self.fields["prerequisites"]
         prerequisites.queryset = choices
@@ -324,7 +320,9 @@ class LessonForm(CourseForm):
         required=False,
         help_text="Instead of the type's own rule (watching, reading, passing).",
     )
-    video_file = forms.FileField(label="Video file", required=False)
+    video_file = forms.FileField(
+        label="Video file", required=False, widget=forms.FileInput
+    )
     video_url = forms.CharField(
         label="Or a link to the video",
         required=False,
@@ -341,9 +339,13 @@ class LessonForm(CourseForm):
             " scripts, styles and event handlers are removed."
         ),
     )
-    document_file = forms.FileField(label="PDF document", required=False)
+    document_file = forms.FileField(
+        label="PDF document", required=False, widget=forms.FileInput
+    )
 
-    def __init__(self, *args: Any, lesson_type: str | None = None, **kwargs: Any):
+    def __init__(
+        self, *args: Any, lesson_type: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lesson_type = lesson_type
         self._describe_uploads()
@@ -358,17 +360,16 @@ class LessonForm(CourseForm):
         # Limits are read per form, not at import, so settings can change.
         video = self.fields["video_file"]
         video.widget.attrs["accept"] = VIDEO_TYPES
-        video.help_text = (
-            f"MP4, WebM or Ogg, up to {_megabytes('KARMA_VIDEO_MAX_MB')} MB."
-        )
+        video.help_text = f"MP4, WebM or Ogg, up to {settings.KARMA_VIDEO_MAX_MB} MB."
         document = self.fields["document_file"]
         document.widget.attrs["accept"] = "application/pdf"
-        document.help_text = f"Up to {_megabytes('KARMA_DOCUMENT_MAX_MB')} MB."
+        document.help_text = f"Up to {settings.KARMA_DOCUMENT_MAX_MB} MB."
 
     def chosen_type(self) -> str:
         if self.lesson_type is not None:
             return self.lesson_type
-        return (self.cleaned_data or {}).get("type") or self.data.get("type", "")
+        cleaned = getattr(self, "cleaned_data", {})
+        return cleaned.get("type") or self.data.get("type", "")
 
     def lesson_input(self) -> LessonInput:
         data = self.cleaned_data
@@ -393,7 +394,7 @@ class LessonForm(CourseForm):
         super().add_course_error(error)
 
     @classmethod
-    def initial_for(cls, lesson: Any) -> dict[str, Any]:
+    def initial_for(cls, lesson: Lesson) -> dict[str, Any]:
         return {
             "title": lesson.title,
             "estimated_minutes": lesson.estimated_minutes,

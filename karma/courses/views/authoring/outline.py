@@ -36,6 +36,9 @@ from karma.courses.views.authoring.common import NAV, is_htmx, posted, render_ta
 
 # A refused reorder: the request was understood, its ids were not.
 UNPROCESSABLE = 422
+# Most often another editor changed the outline meanwhile; the answer shows
+# the order as it now stands.
+ORDER_REFUSED = "The new order was not saved: the outline changed. Here it is as saved."
 
 
 # --- The editor and its outline ----------------------------------------------
@@ -155,7 +158,6 @@ def module_edit(request: HttpRequest, public_id: str, module_id: str) -> HttpRes
             module_edit_id=module.public_id,
             error="The module was not saved.",
         )
-    module.refresh_from_db()
     context = {"course": course, "module": module, "form": form, **NAV}
     return render(request, "courses/manage/module_form.html", context)
 
@@ -189,11 +191,11 @@ def module_reorder(request: HttpRequest, public_id: str) -> HttpResponse:
     course = get_course_for_manager_or_404(request.user, public_id)
     form = OrderForm(request.POST)
     if not form.is_valid():
-        return _refused(request, course, _order_refusal(), status=UNPROCESSABLE)
+        return _refused(request, course, ORDER_REFUSED, status=UNPROCESSABLE)
     try:
         services.reorder_modules(course=course, module_ids=form.ids)
     except CourseError:
-        return _refused(request, course, _order_refusal(), status=UNPROCESSABLE)
+        return _refused(request, course, ORDER_REFUSED, status=UNPROCESSABLE)
     return _changed(request, course, "Saved the new order of modules.")
 
 
@@ -201,12 +203,6 @@ def _move_notice(noun: str, name: str, offset: int, moved: bool) -> str:
     if not moved:
         return f"The {noun} “{name}” is already {'first' if offset < 0 else 'last'}."
     return f"Moved the {noun} “{name}” {'up' if offset < 0 else 'down'}."
-
-
-def _order_refusal() -> str:
-    # Most often another editor changed the outline meanwhile; the answer
-    # shows the order as it now stands.
-    return "The new order was not saved: the outline changed. Here it is as saved."
 
 
 # --- Lessons -----------------------------------------------------------------
@@ -228,9 +224,10 @@ def lesson_create(request: HttpRequest, public_id: str, module_id: str) -> HttpR
             messages.success(request, f"Added the lesson “{lesson.title}”.")
             return _to_module(course, module)
 
-    context = {"course": course, "module": module, "form": form, "lesson": None}
-    context.update(NAV)
-    return render(request, "courses/manage/lesson_form.html", context)
+    context = {"course": course, "module": module, "form": form, **NAV}
+    return render(
+        request, "courses/manage/lesson_form.html", {**context, "lesson": None}
+    )
 
 
 @login_required
@@ -298,9 +295,9 @@ def lesson_reorder(
     module = get_module_in_course_or_404(course, module_id)
     form = OrderForm(request.POST)
     if not form.is_valid():
-        return _refused(request, course, _order_refusal(), status=UNPROCESSABLE)
+        return _refused(request, course, ORDER_REFUSED, status=UNPROCESSABLE)
     try:
         services.reorder_lessons(module=module, lesson_ids=form.ids)
     except CourseError:
-        return _refused(request, course, _order_refusal(), status=UNPROCESSABLE)
+        return _refused(request, course, ORDER_REFUSED, status=UNPROCESSABLE)
     return _changed(request, course, f"Saved the order of lessons in “{module.name}”.")
