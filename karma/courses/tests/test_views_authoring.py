@@ -25,6 +25,7 @@ from karma.courses.tests.factories import (
     PublishedCourseFactory,
 )
 from karma.courses.tests.sample_files import EXE_BYTES, mp4, pdf, png, upload
+from karma.enrollments.services.enrollments import enroll_learner
 
 HOSTILE = "<script>alert('x')</script>"
 
@@ -1099,6 +1100,19 @@ def test_deletes_a_course_after_confirmation(instructor_client, course, lesson):
 
     assert response["Location"] == reverse("courses:course_list")
     assert not Course.objects.filter(pk=course.pk).exists()
+
+
+def test_refuses_to_delete_a_course_with_enrollments(
+    instructor_client, instructor, course, lesson, learner
+):
+    services.publish_course(course=course)
+    enroll_learner(course=course, learner=learner, enrolled_by=instructor)
+
+    response = instructor_client.post(_url("delete", course), follow=True)
+
+    assert response.redirect_chain[-1][0] == _url("editor", course)
+    assert "Not deleted: Learners have enrolled" in response.content.decode()
+    assert Course.objects.filter(pk=course.pk).exists()
 
 
 def test_hides_the_delete_button_from_added_instructors(course, co_instructor):

@@ -256,6 +256,10 @@ def course_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     if not can_delete_course(request.user, course):
         raise PermissionDenied("Only admins and the owner delete a course.")
     title = course.title
-    services.delete_course(course=course)
+    try:
+        services.delete_course(course=course)
+    except CourseError as error:
+        messages.error(request, f"Not deleted: {error.message}")
+        return redirect("courses:editor", public_id=course.public_id)
     messages.success(request, f"Deleted the course “{title}”.")
     return redirect("courses:course_list")
