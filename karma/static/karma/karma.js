@@ -19,7 +19,10 @@
     var form = event.target;
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
+      // Stop here, in the capture phase, so htmx's own submit handler on
+      // the form never sees the event either.
       event.preventDefault();
+      event.stopPropagation();
     }
   }, true);
 
