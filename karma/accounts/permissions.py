@@ -1,11 +1,13 @@
 """Who may do what with accounts. Pages, the API and list scoping all ask here.
 
 SPEC section 1: admins manage every account; instructors and learners manage
-only their own profile. Instructors see the profiles of learners in courses
-they teach once enrollments exist (see `can_view_profile`).
+only their own profile. Instructors also see the profiles of people enrolled
+in a course they teach (see `can_view_profile`).
 """
 
 from __future__ import annotations
+
+from django.db.models import Q
 
 from karma.accounts.models import Role, User
 
@@ -28,11 +30,27 @@ def can_manage_users(user: User) -> bool:
 
 
 def can_view_profile(viewer: User, subject: User) -> bool:
-    # TODO(#4): instructors may also view learners enrolled in a course they
-    # teach; remove this note once enrollments exist and the rule is added.
+    """Own profile, admins, and instructors of a course `subject` is or was
+    enrolled in (SPEC section 3); the page shows them only that course's rows.
+    """
     if not getattr(viewer, "is_authenticated", False):
         return False
-    return viewer.pk == subject.pk or is_admin(viewer)
+    if viewer.pk == subject.pk or is_admin(viewer):
+        return True
+    return viewer.role == Role.INSTRUCTOR and _teaches_course_of(viewer, subject)
+
+
+def _teaches_course_of(instructor: User, learner: User) -> bool:
+    # Imported here: enrollments build on accounts, not the other way round.
+    from karma.enrollments.models import Enrollment
+
+    if not instructor.is_active:
+        return False
+    return Enrollment.objects.filter(
+        Q(course__owner=instructor)
+        | Q(course__instructor_links__instructor=instructor),
+        learner=learner,
+    ).exists()
 
 
 def can_read_audit_log(user: User) -> bool:
