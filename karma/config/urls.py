@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("karma.web.urls")),
     path("", include("karma.accounts.urls")),
     path("", include("karma.courses.urls")),
+    path("", include("karma.enrollments.urls")),
     path("audit/", include("karma.audit.urls")),
     path("api/v1/", include("karma.api.urls")),
 ]

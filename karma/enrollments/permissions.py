@@ -42,3 +42,13 @@ def can_remove_enrollment(user: object, enrollment: Enrollment) -> bool:
 def can_manage_bulk_job(user: object, job: BulkEnrollmentJob) -> bool:
     """Read, review and confirm a bulk job: the staff of its course."""
     return can_manage_course(user, job.course)
+
+
+def can_enroll_anyone(user: object) -> bool:
+    """Offer "Enroll in Course" on a profile: admins, and instructors who teach
+    a course. Each enrollment is still checked against its own course."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.INSTRUCTOR and Course.objects.taught_by(user).exists()
