@@ -13,10 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from karma.enrollments.selectors import my_courses
+
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"nav_section": "dashboard"})
+    context = {"nav_section": "dashboard", "my_courses": my_courses(request.user)}
+    return render(request, "web/dashboard.html", context)
 
 
 def health(request: HttpRequest) -> JsonResponse:

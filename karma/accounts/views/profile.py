@@ -13,6 +13,8 @@ from karma.accounts.models import InvitationState, User, UserStatus
 from karma.accounts.permissions import can_manage_users, can_view_profile
 from karma.accounts.selectors import get_user_by_public_id, latest_invitation
 from karma.accounts.services import AccountError
+from karma.enrollments.permissions import can_enroll_anyone
+from karma.enrollments.selectors import enrollments_on_profile
 
 
 def _get_profile_for_viewer_or_404(viewer: User, public_id: str) -> User:
@@ -76,6 +78,10 @@ def _render_profile(
         "can_manage": manages,
         "name_form": name_form if is_self else None,
         "nav_section": nav_section,
+        "enrollments": enrollments_on_profile(viewer=viewer, learner=subject),
+        "can_enroll_in_course": not is_self
+        and subject.is_active
+        and can_enroll_anyone(viewer),
     }
     if manages:
         context.update(_management_context(subject, is_self=is_self))

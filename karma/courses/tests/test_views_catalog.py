@@ -263,12 +263,12 @@ def test_catalog_uses_cover_view_only_for_courses_with_a_cover(learner_client):
     assert "http://" not in content.split("<main", 1)[1]
 
 
-def test_catalog_has_no_enroll_button_yet(learner_client):
-    PublishedCourseFactory(title="Fire drills")
+def test_catalog_offers_enroll_on_open_courses(learner_client):
+    course = PublishedCourseFactory(title="Fire drills")
 
     content = learner_client.get(CATALOG).content.decode()
 
-    assert "Enroll" not in content
+    assert reverse("enrollments:self_enroll", args=[course.public_id]) in content
 
 
 def test_catalog_escapes_markup_in_course_fields(learner_client):
@@ -318,9 +318,9 @@ COURSE_STATES = {
     },
 }
 
-# Who may open a course page in each state (SPEC section 4). Drafts and, for
-# now, archived courses are 404 to everyone who does not teach them.
-# TODO(#4): enrolled learners keep opening archived courses.
+# Who may open a course page in each state (SPEC section 4). Drafts and
+# archived courses are 404 to everyone who does not teach them; learners
+# enrolled in an archived course keep it (karma/enrollments/tests).
 COURSE_PAGE_ACCESS = [
     ("admin", "draft", 200),
     ("admin", "published", 200),
@@ -565,10 +565,12 @@ def test_course_page_queries_do_not_grow_with_the_outline(
     )
 
 
-def test_course_page_has_no_enroll_button_yet(learner_client):
+def test_course_page_offers_enroll_on_open_courses(learner_client):
     course = PublishedCourseFactory()
 
-    assert "Enroll" not in learner_client.get(_detail_url(course)).content.decode()
+    content = learner_client.get(_detail_url(course)).content.decode()
+
+    assert reverse("enrollments:self_enroll", args=[course.public_id]) in content
 
 
 def test_course_page_escapes_markup(learner_client, instructor):

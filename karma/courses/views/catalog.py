@@ -20,6 +20,7 @@ from karma.accounts.models import User
 from karma.courses import selectors
 from karma.courses.models import Course, Visibility
 from karma.courses.permissions import can_manage_course, can_see_course
+from karma.enrollments.selectors import viewer_enrollment, with_viewer_enrollments
 
 CATALOG_PAGE_SIZE = 12
 # Longer input is cut, not refused: a search box has nothing to report.
@@ -35,6 +36,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
     courses = selectors.catalog_courses(search=search, category=category)
     page = Paginator(courses, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_viewer_enrollments(request.user, page.object_list)
 
     context = {
         "page": page,
@@ -95,6 +97,7 @@ def course_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "instructors": _instructors(course),
         "prerequisites": _prerequisites(request.user, course),
         "can_edit": can_edit,
+        "viewer_enrollment": viewer_enrollment(request.user, course),
         # Staff reach drafts and hidden courses from their Courses list.
         "nav_section": "courses" if can_edit and not in_catalog else "catalog",
     }
