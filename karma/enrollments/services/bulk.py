@@ -436,7 +436,9 @@ def _apply(job: BulkEnrollmentJob, progress=None) -> dict[str, int]:
         unknown_policy=job.unknown_policy,
         progress=lambda done: _report_progress(job, done // 2, progress),
         keep_messages={
-            r.line: r.message for r in reviewed if r.outcome == RowOutcome.INVALID
+            index: r.message
+            for index, r in enumerate(reviewed)
+            if r.outcome == RowOutcome.INVALID
         },
     )
 
@@ -478,18 +480,18 @@ def _store_results(
     """Write each row's result, one UPDATE per distinct result and chunk.
 
     Results repeat ("Enrolled" ten thousand times), so grouping them keeps
-    the statements few and small; a per-row CASE update would not.
+    the statements few and small; a per-row CASE update would not. Rows
+    are matched by position, not line: pasted addresses share a line.
     """
-    before = {row.line: (row.outcome, row.message) for row in reviewed}
     groups: dict[tuple[str, str], list[int]] = {}
-    for row in final:
+    for stored, row in zip(reviewed, final, strict=True):
         result = (row.outcome, row.message[:500])
-        if before.get(row.line) != result:
-            groups.setdefault(result, []).append(row.line)
+        if (stored.outcome, stored.message) != result:
+            groups.setdefault(result, []).append(stored.pk)
 
-    for (outcome, message), lines in groups.items():
-        for start in range(0, len(lines), CHUNK):
-            job.rows.filter(line__in=lines[start : start + CHUNK]).update(
+    for (outcome, message), pks in groups.items():
+        for start in range(0, len(pks), CHUNK):
+            job.rows.filter(pk__in=pks[start : start + CHUNK]).update(
                 outcome=outcome, message=message
             )
     # Invited rows learn their new account only now.
@@ -634,7 +636,8 @@ def plan_rows(
     """Decide the outcome of every row against the database as it is now.
 
     Rows keep file order. Invalid, duplicate, unknown, deactivated and
-    already-enrolled rows change nothing when applied.
+    already-enrolled rows change nothing when applied. `keep_messages`
+    gives invalid rows their earlier message, by position in `rows`.
     """
     firsts, planned = _screen_rows(rows, keep_messages or {})
     emails = [row.email for row in firsts]
@@ -652,20 +655,21 @@ def plan_rows(
         if progress is not None:
             progress(min(len(rows), start + len(chunk)))
 
-    decided = {
-        row.line: _decide(
-            row,
-            accounts.get(row.email),
-            enrollments,
-            missing_prereqs,
-            unknown_policy=unknown_policy,
-        )
-        for row in firsts
-    }
-    return [
-        decided.get(row.line, row) if isinstance(row, LearnerRow) else row
-        for row in planned
-    ]
+    # In the order of `firsts`, which is their order in `planned`; not by
+    # line, since several pasted addresses share one.
+    decided = iter(
+        [
+            _decide(
+                row,
+                accounts.get(row.email),
+                enrollments,
+                missing_prereqs,
+                unknown_policy=unknown_policy,
+            )
+            for row in firsts
+        ]
+    )
+    return [next(decided) if isinstance(row, LearnerRow) else row for row in planned]
 
 
 def _screen_rows(
@@ -675,9 +679,9 @@ def _screen_rows(
     seen: dict[str, int] = {}
     firsts: list[LearnerRow] = []
     planned: list[PlannedRow | LearnerRow] = []
-    for row in rows:
+    for index, row in enumerate(rows):
         if row.email_error is not None or not row.email:
-            message = keep_messages.get(row.line) or _invalid_message(row)
+            message = keep_messages.get(index) or _invalid_message(row)
             planned.append(_settled(row, RowOutcome.INVALID, message))
         elif row.email in seen:
             planned.append(
