@@ -5,7 +5,7 @@ DATABASE_URL still applies, so CI runs the same suite on PostgreSQL.
 
 from karma.config.settings import *  # noqa: F403 (test settings extend them all)
 
-SECRET_KEY = "karma-test-key-long-enough-for-hmac-and-jwt-0123456789"  # noqa: S105 (test only)
+SECRET_KEY = "karma-test-key-long-enough-for-hmac-and-jwt-0123456789"  # noqa: S105
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": SECRET_KEY}  # noqa: F405
 DEBUG = False
 HTTPS = False
