@@ -3,10 +3,10 @@
 DATABASE_URL still applies, so CI runs the same suite on PostgreSQL.
 """
 
-from karma.config.settings import *  # noqa: F403 (test settings extend them all)
+from karma.config.settings import *
 
-SECRET_KEY = "karma-test-key-long-enough-for-hmac-and-jwt-0123456789"  # noqa: S105
-SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": SECRET_KEY}  # noqa: F405
+SECRET_KEY = "karma-test-key-long-enough-for-hmac-and-jwt-0123456789"
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": SECRET_KEY}
 DEBUG = False
 HTTPS = False
 SESSION_COOKIE_SECURE = False
@@ -27,7 +27,7 @@ KARMA_INPROCESS_TASKS = "sync"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
-    **STORAGES,  # noqa: F405
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
