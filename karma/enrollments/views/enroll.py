@@ -102,7 +102,7 @@ def learner_enroll(request: HttpRequest, public_id: str) -> HttpResponse:
     if chosen:
         course = selectors.get_course_for_enroller_or_404(request.user, chosen)
         form = EnrollInCourseForm(initial={"course": course.public_id})
-        context.update(_preview(learner, course), form=form)
+        context.update(_preview(learner, course), course=course, form=form)
     response = render(request, "enrollments/enroll_in_course.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -142,7 +142,7 @@ def _profile_confirm_again(
     request: HttpRequest, learner: User, course: Course, form: EnrollInCourseForm
 ) -> HttpResponse:
     context = {
-        "learner": learner,
+        "course": course,
         "form": form,
         **_preview(learner, course),
         **_profile_nav(request.user, learner),
@@ -241,7 +241,6 @@ def _preview(learner: User, course: Course) -> dict[str, Any]:
         warnings = staff_enrollment_warnings(learner=learner, course=course)
     return {
         "learner": learner,
-        "course": course,
         "current": current,
         "already_enrolled": already,
         "problem": problem,
