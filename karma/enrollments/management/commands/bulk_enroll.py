@@ -2,6 +2,7 @@ import json
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from karma.courses.models import Course
@@ -45,15 +46,14 @@ class Command(BaseCommand):
         if course is None:
             raise CommandError(f"No course with id {options['course']}.")
         path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"No file at {path}.")
+        data = self._read(path)
 
         try:
             job = start_job(
                 course=course,
                 started_by=None,
                 source=BulkSource.FILE,
-                data=path.read_bytes(),
+                data=data,
                 file_name=path.name,
                 unknown_policy=UnknownEmailPolicy.INVITE
                 if options["invite_unknown"]
@@ -79,6 +79,21 @@ class Command(BaseCommand):
             for note in job.notes:
                 self.stdout.write(f"Note: {note}")
             self.stdout.write(self._summary(job))
+
+    def _read(self, path):
+        if not path.is_file():
+            raise CommandError(f"No file at {path}.")
+        limit_mb = settings.KARMA_BULK_MAX_MB
+        try:
+            # Checked before reading, so a huge file never fills memory.
+            if path.stat().st_size > limit_mb * 1024 * 1024:
+                raise CommandError(
+                    f"{path.name} is over the limit of {limit_mb} MB "
+                    "(KARMA_BULK_MAX_MB). Split it into smaller files."
+                )
+            return path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
 
     def _progress(self, stage, job):
         # A bar only on a terminal: piped output and --json stay clean.
