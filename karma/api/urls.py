@@ -8,6 +8,8 @@ from django.urls import path, re_path
 
 from karma.accounts import api as accounts_api
 from karma.api import views
+from karma.courses import api as courses_api
+from karma.enrollments import api as enrollments_api
 from karma.web.middleware import csp_exempt
 
 app_name = "api"
@@ -35,6 +37,79 @@ urlpatterns = [
         "users/<str:public_id>/reactivate",
         accounts_api.UserReactivateView.as_view(),
         name="user_reactivate",
+    ),
+    # Courses, modules and lessons (karma/courses/api.py).
+    path("courses", courses_api.CourseListView.as_view(), name="course_list"),
+    path(
+        "courses/<str:course_id>",
+        courses_api.CourseDetailView.as_view(),
+        name="course_detail",
+    ),
+    path(
+        "courses/<str:course_id>/instructors",
+        courses_api.CourseInstructorsView.as_view(),
+        name="course_instructors",
+    ),
+    path(
+        "courses/<str:course_id>/instructors/<str:user_id>",
+        courses_api.CourseInstructorDetailView.as_view(),
+        name="course_instructor_detail",
+    ),
+    path(
+        "courses/<str:course_id>/modules",
+        courses_api.ModuleListView.as_view(),
+        name="module_list",
+    ),
+    path(
+        "courses/<str:course_id>/modules/order",
+        courses_api.ModuleOrderView.as_view(),
+        name="module_order",
+    ),
+    path(
+        "modules/<str:module_id>",
+        courses_api.ModuleDetailView.as_view(),
+        name="module_detail",
+    ),
+    path(
+        "modules/<str:module_id>/lessons",
+        courses_api.LessonListView.as_view(),
+        name="lesson_list",
+    ),
+    path(
+        "modules/<str:module_id>/lessons/order",
+        courses_api.LessonOrderView.as_view(),
+        name="lesson_order",
+    ),
+    path(
+        "lessons/<str:lesson_id>",
+        courses_api.LessonDetailView.as_view(),
+        name="lesson_detail",
+    ),
+    # Enrollments and bulk enrollment (karma/enrollments/api.py).
+    path(
+        "enrollments",
+        enrollments_api.EnrollmentListView.as_view(),
+        name="enrollment_list",
+    ),
+    path(
+        "enrollments/<str:enrollment_id>",
+        enrollments_api.EnrollmentDetailView.as_view(),
+        name="enrollment_detail",
+    ),
+    path(
+        "courses/<str:course_id>/bulk-enrollments",
+        enrollments_api.BulkEnrollmentStartView.as_view(),
+        name="bulk_enrollment_start",
+    ),
+    path(
+        "bulk-enrollments/<str:job_id>",
+        enrollments_api.BulkEnrollmentJobView.as_view(),
+        name="bulk_enrollment_detail",
+    ),
+    path(
+        "bulk-enrollments/<str:job_id>/confirm",
+        enrollments_api.BulkEnrollmentConfirmView.as_view(),
+        name="bulk_enrollment_confirm",
     ),
     # The schema and its docs page.
     path("schema/", views.SchemaView.as_view(), name="schema"),
