@@ -142,11 +142,6 @@ def test_hidden_course_opens_by_its_link_while_draft_and_archived_are_not_found(
         scan(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#3: catalog searches are not synchronised (no hx-sync), so a slow"
-    " answer to an earlier search replaces the results of a later filter",
-)
 def test_slow_answer_to_an_earlier_search_never_replaces_a_later_filter(
     site, page, scan, learner, password, shelf
 ):
