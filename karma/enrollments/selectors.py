@@ -101,6 +101,7 @@ def my_courses(user: User) -> list[Enrollment]:
             status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED],
         )
         .select_related("course")
+        # "active" sorts before "completed".
         .order_by("status", "-enrolled_at", "-id")
     )
     return list(enrollments)

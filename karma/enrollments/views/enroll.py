@@ -27,6 +27,7 @@ from karma.courses.selectors import get_course_for_viewer_or_404
 from karma.courses.views.authoring.common import is_htmx, render_tab
 from karma.enrollments import selectors
 from karma.enrollments.forms import EnrollInCourseForm, EnrollLearnerForm, SearchForm
+from karma.enrollments.models import EnrollmentStatus
 from karma.enrollments.services.enrollments import (
     EnrollmentError,
     EnrollResult,
@@ -93,7 +94,7 @@ def learner_enroll(request: HttpRequest, public_id: str) -> HttpResponse:
         "courses": selectors.courses_for_staff_enrollment(
             request.user, learner, search=query
         ),
-        **_profile_nav(request.user, learner),
+        **_profile_nav(request.user),
     }
     if is_htmx(request) and not chosen:
         response = render(request, "enrollments/_course_choices.html", context)
@@ -114,7 +115,7 @@ def _enroll_from_profile(request: HttpRequest, learner: User) -> HttpResponse:
         context = {
             "learner": learner,
             "form": form,
-            **_profile_nav(request.user, learner),
+            **_profile_nav(request.user),
         }
         return render(request, "enrollments/enroll_in_course.html", context)
     course = selectors.get_course_for_enroller_or_404(
@@ -145,12 +146,12 @@ def _profile_confirm_again(
         "course": course,
         "form": form,
         **_preview(learner, course),
-        **_profile_nav(request.user, learner),
+        **_profile_nav(request.user),
     }
     return render(request, "enrollments/enroll_in_course.html", context)
 
 
-def _profile_nav(viewer: User, learner: User) -> dict[str, Any]:
+def _profile_nav(viewer: User) -> dict[str, Any]:
     # Admins reach profiles from Users; instructors from a course's learners.
     return {"nav_section": "users" if viewer.is_admin else "courses"}
 
@@ -235,7 +236,7 @@ def _preview(learner: User, course: Course) -> dict[str, Any]:
     """What the confirm step shows before anything changes."""
     current = selectors.viewer_enrollment(learner, course)
     problem = staff_enrollment_problem(course)
-    already = current is not None and current.status == "active"
+    already = current is not None and current.status == EnrollmentStatus.ACTIVE
     warnings = []
     if problem is None and not already and learner.is_active:
         warnings = staff_enrollment_warnings(learner=learner, course=course)
