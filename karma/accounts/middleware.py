@@ -20,7 +20,10 @@ class LastActiveMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # Views mark requests a page makes on its own (progress polling):
+        # they are not the person being active, and must not write.
+        active = getattr(request, "counts_as_activity", True)
+        if active and user is not None and user.is_authenticated:
             touch_last_active(user)
         return response
 

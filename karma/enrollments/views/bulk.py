@@ -229,6 +229,9 @@ def bulk_job(request: HttpRequest, public_id: str, job_id: str) -> HttpResponse:
 @require_GET
 def bulk_job_status(request: HttpRequest, public_id: str, job_id: str) -> HttpResponse:
     """The job's body, polled while it runs; without a trigger once it stops."""
+    # Polling is the page, not the person: no last-active write, which on
+    # SQLite would wait behind the job's long write transaction.
+    request.counts_as_activity = False
     course, job = _load(request, public_id, job_id)
     context = _job_context(request, course, job, filtered=False)
     return render(request, "enrollments/bulk/_job_body.html", context)
