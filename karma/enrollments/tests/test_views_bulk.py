@@ -834,6 +834,18 @@ def test_status_stops_polling_once_the_job_is_ready(admin_client, course):
     assert 'data-outcome="unknown"' in final
 
 
+@pytest.mark.django_db
+def test_polling_does_not_count_as_activity(admin, admin_client, ready_job):
+    User.objects.filter(pk=admin.pk).update(last_active_at=None)
+
+    admin_client.get(job_url("bulk_job_status", ready_job))
+    polled = User.objects.get(pk=admin.pk).last_active_at
+    admin_client.get(job_url("bulk_job", ready_job))
+
+    assert polled is None
+    assert User.objects.get(pk=admin.pk).last_active_at is not None
+
+
 # --- Output ----------------------------------------------------------------------
 
 
@@ -870,6 +882,16 @@ def test_rows_csv_is_an_attachment_named_after_course_and_job(admin_client, read
         ("1", RowOutcome.ENROLLED),
         ("2", RowOutcome.UNKNOWN),
     ]
+
+
+@pytest.mark.django_db
+def test_course_editor_and_learners_tab_link_to_bulk_enroll(instructor_client, course):
+    editor = reverse("courses:editor", args=[course.public_id])
+    learners = reverse("enrollments:course_learners", args=[course.public_id])
+
+    for url in (editor, learners):
+        html = instructor_client.get(url).content.decode()
+        assert f'href="{start_url(course)}"' in html
 
 
 @pytest.mark.django_db
