@@ -30,7 +30,10 @@ class KarmaJWTAuthentication(JWTAuthentication):
             return None
 
         user, token = result
-        touch_last_active(user)
+        # Views mark requests a client makes on its own (progress polling)
+        # the way pages do for LastActiveMiddleware: no last-active write.
+        if getattr(request._request, "counts_as_activity", True):
+            touch_last_active(user)
         return result
 
     def get_validated_token(self, raw_token: bytes) -> Token:

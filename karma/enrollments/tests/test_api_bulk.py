@@ -638,3 +638,18 @@ def test_confirming_twice_enrolls_once(course, instructor):
     assert first.status_code == second.status_code == 202
     assert second.json()["data"]["status"] == "done"
     assert Enrollment.objects.filter(course=course).count() == 2
+
+
+def test_polling_a_job_is_not_counted_as_activity(course, instructor):
+    job = _reviewed_job(course, instructor)
+    User.objects.filter(pk=instructor.pk).update(last_active_at=None)
+    client = api_client(instructor)
+
+    client.get(f"{JOBS}/{job.public_id}")
+    instructor.refresh_from_db()
+    polled = instructor.last_active_at
+    client.get("/api/v1/enrollments")
+    instructor.refresh_from_db()
+
+    assert polled is None
+    assert instructor.last_active_at is not None
