@@ -271,6 +271,9 @@ def _stored_payload(job: BulkEnrollmentJob) -> bytes:
 
 def _store_review(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> None:
     with transaction.atomic():
+        # Cancelled while the rows were checked: it stays cancelled.
+        if not _still_in(job, BulkJobStatus.REVIEWING):
+            return
         job.rows.all().delete()
         BulkEnrollmentRow.objects.bulk_create(
             [_row_model(job, row) for row in planned], batch_size=2000
@@ -281,7 +284,24 @@ def _store_review(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> None:
         job.status = BulkJobStatus.DONE if job.dry_run else BulkJobStatus.READY
         if job.dry_run:
             job.finished_at = timezone.now()
-        job.save()
+        job.save(
+            update_fields=[
+                "counts",
+                "total_rows",
+                "processed_rows",
+                "status",
+                "finished_at",
+            ]
+        )
+
+
+def _still_in(job: BulkEnrollmentJob, status: str) -> bool:
+    """Lock the job's row and tell whether it is still in `status`."""
+    return (
+        BulkEnrollmentJob.objects.select_for_update()
+        .filter(pk=job.pk, status=status)
+        .exists()
+    )
 
 
 def _row_model(job: BulkEnrollmentJob, row: PlannedRow) -> BulkEnrollmentRow:

@@ -764,6 +764,44 @@ def test_cancel_changes_nothing(admin_client, ready_job, run_on_commit):
 
 
 @pytest.mark.django_db
+def test_a_job_still_being_checked_can_be_cancelled(admin_client, course):
+    job = start_job(
+        course=course,
+        started_by=None,
+        source=BulkSource.PASTE,
+        text="ana@example.com",
+        background=False,
+    )
+
+    page = admin_client.get(job_url("bulk_job", job)).content.decode()
+    admin_client.post(job_url("bulk_cancel", job))
+
+    assert job_url("bulk_cancel", job) in page
+    job.refresh_from_db()
+    assert job.status == BulkJobStatus.CANCELLED
+
+
+@pytest.mark.django_db
+def test_a_job_cancelled_while_checked_stays_cancelled(admin_client, course):
+    job = start_job(
+        course=course,
+        started_by=None,
+        source=BulkSource.PASTE,
+        text="ana@example.com",
+        background=False,
+    )
+
+    review_job(
+        job_id=job.pk,
+        progress=lambda done: admin_client.post(job_url("bulk_cancel", job)),
+    )
+
+    job.refresh_from_db()
+    assert job.status == BulkJobStatus.CANCELLED
+    assert not job.rows.exists()
+
+
+@pytest.mark.django_db
 def test_admin_switches_unknown_emails_to_invite(
     admin_client, ready_job, run_on_commit
 ):
