@@ -61,7 +61,7 @@ def open_bulk_enroll(page, scan, course) -> None:
     page.goto(f"/manage/courses/{course.public_id}/learners/")
     expect(page.get_by_role("heading", name="Learners", level=2)).to_be_visible()
     scan(page)
-    # The editor's header may offer Bulk Enroll too; the tab's own is last.
+    # The editor's header offers Bulk Enroll too; the Learners tab's is last.
     page.get_by_role("link", name="Bulk Enroll").last.click()
     heading = f"Bulk Enroll: {course.title}"
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
