@@ -115,6 +115,8 @@ def self_enroll(
     Already enrolled is a success that changes nothing. Raises
     EnrollmentError with the reason when the rules refuse.
     """
+    if not learner.is_active:
+        raise EnrollmentError("This account is deactivated.")
     current = _open_enrollment(learner, course)
     if current is not None and current.status == EnrollmentStatus.ACTIVE:
         return EnrollResult(enrollment=current, changed=False)
@@ -180,6 +182,9 @@ def _enroll(
             # A concurrent request enrolled the learner between our read
             # and our insert; theirs is the enrollment, and ours a success.
             enrollment = _open_enrollment(learner, course)
+            if enrollment is None:
+                # Another constraint failed, not the race: let it surface.
+                raise
             return EnrollResult(enrollment=enrollment, changed=False)
 
         _record(AuditKind.ENROLLMENT_CREATED, enrollment, actor=actor, reason=reason)
@@ -245,8 +250,9 @@ def reactivate_enrollment(
         )
         if enrollment.status != EnrollmentStatus.DROPPED:
             raise EnrollmentError("Only a dropped enrollment can be reactivated.")
-        if enrollment.course.visibility == Visibility.ARCHIVED:
-            raise EnrollmentError("This course is archived and takes no enrollments.")
+        problem = staff_enrollment_problem(enrollment.course)
+        if problem is not None:
+            raise EnrollmentError(problem)
         if not enrollment.learner.is_active:
             raise EnrollmentError("This account is deactivated.")
         _reopen(enrollment, actor=reactivated_by, reason=reason)
@@ -260,6 +266,15 @@ def remove_enrollment(
 ) -> None:
     """Delete an enrollment made by mistake; the audit log keeps the fact."""
     with transaction.atomic():
+        # Locked and re-read, so two removals at once record one removal.
+        enrollment = (
+            Enrollment.objects.select_for_update()
+            .select_related("course", "learner")
+            .filter(pk=enrollment.pk)
+            .first()
+        )
+        if enrollment is None:
+            raise EnrollmentError("This enrollment was already removed.")
         _record(
             AuditKind.ENROLLMENT_REMOVED, enrollment, actor=removed_by, reason=reason
         )
