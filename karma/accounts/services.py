@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -393,6 +394,13 @@ def change_password(*, user: User, new_password: str) -> User:
     caller keeps its own session alive with update_session_auth_hash.
     """
     validate_password(new_password, user=user)
+    if user.has_usable_password() and user.check_password(new_password):
+        # A temporary password was seen by an admin; keeping it would
+        # defeat the forced change.
+        raise ValidationError(
+            "Choose a password different from the current one.",
+            code="password_unchanged",
+        )
 
     with transaction.atomic():
         user.set_password(new_password)

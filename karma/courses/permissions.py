@@ -64,3 +64,18 @@ def can_see_course(user: object, course: Course) -> bool:
         learner=user,
         status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED],
     ).exists()
+
+
+def can_open_lessons(user: object, course: Course) -> bool:
+    """Open lesson content (files included): the course's staff, and learners
+    with an active or completed enrollment. The outline on the course page is
+    public to anyone who may see the course; the lessons are not.
+    """
+    if can_manage_course(user, course):
+        return True
+    if not can_see_course(user, course):
+        return False
+    return course.enrollments.filter(
+        learner=user,
+        status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED],
+    ).exists()

@@ -18,6 +18,7 @@ from karma.courses.models import (
 )
 from karma.courses.permissions import can_manage_course, can_see_course
 from karma.enrollments.models import EnrollmentStatus
+from karma.lib.public_ids import has_prefix
 from karma.lib.text import fold_for_search
 
 
@@ -120,6 +121,10 @@ def course_outline(course: Course) -> list[Module]:
 
 
 def get_course_or_404(public_id: str) -> Course:
+    # Ids not shaped like ours never reach the database (PostgreSQL refuses
+    # a NUL byte in a query with an error, not an empty result).
+    if not has_prefix(public_id, "crs"):
+        raise Http404("No such course")
     course = Course.objects.select_related("owner").filter(public_id=public_id).first()
     if course is None:
         raise Http404("No such course")
@@ -149,6 +154,8 @@ def get_course_for_manager_or_404(user: User, public_id: str) -> Course:
 
 
 def get_module_in_course_or_404(course: Course, public_id: str) -> Module:
+    if not has_prefix(public_id, "mod"):
+        raise Http404("No such module in this course")
     module = course.modules.filter(public_id=public_id).first()
     if module is None:
         raise Http404("No such module in this course")
@@ -156,6 +163,8 @@ def get_module_in_course_or_404(course: Course, public_id: str) -> Module:
 
 
 def get_lesson_in_course_or_404(course: Course, public_id: str) -> Lesson:
+    if not has_prefix(public_id, "les"):
+        raise Http404("No such lesson in this course")
     lesson = (
         Lesson.objects.select_related("module")
         .filter(course=course, public_id=public_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import zoneinfo
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -62,7 +63,8 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        name = request.COOKIES.get(TIMEZONE_COOKIE, "")
+        # The browser stores the zone URL-encoded ("Europe%2FBerlin").
+        name = unquote(request.COOKIES.get(TIMEZONE_COOKIE, ""))
         timezone.deactivate()
         if name:
             with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):

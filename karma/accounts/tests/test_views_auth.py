@@ -845,3 +845,32 @@ def test_password_change_refuses_a_post_without_csrf_token(learner):
     assert response.status_code == 403
     learner.refresh_from_db()
     assert learner.check_password(DEFAULT_PASSWORD)
+
+
+def test_forced_change_refuses_keeping_the_temporary_password(db, admin):
+    from django.test import Client
+
+    from karma.accounts import services
+
+    account = services.create_user_with_temporary_password(
+        first_name="Tom",
+        last_name="Temp",
+        email="tom.temp@example.com",
+        role="learner",
+        created_by=admin,
+    )
+    client = Client()
+    client.force_login(account.user)
+
+    response = client.post(
+        reverse("accounts:password_change_required"),
+        {
+            "new_password1": account.temporary_password,
+            "new_password2": account.temporary_password,
+        },
+    )
+
+    account.user.refresh_from_db()
+    assert response.status_code == 200
+    assert "different from the current one" in response.content.decode()
+    assert account.user.must_change_password

@@ -111,3 +111,17 @@ def test_flattens_nested_errors_into_field_paths():
         {"field": "rows.1.email", "issue": "Unknown."},
         {"field": "role.0", "issue": '"god" is not a valid choice.'},
     ]
+
+
+def test_deeply_nested_json_is_a_bad_request_not_a_crash(admin):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(admin)
+
+    response = client.post(
+        "/api/v1/users", "[" * 5000 + "]" * 5000, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"

@@ -104,11 +104,30 @@ def test_hides_a_drafts_files_from_instructors_of_other_courses(course, document
     assert client.get(_file_url(document)).status_code == 404
 
 
-def test_serves_a_published_courses_files_to_learners(learner_client, course, document):
-    _publish(course)
+def test_serves_lesson_files_only_to_enrolled_learners(
+    learner, learner_client, course, document
+):
+    from karma.enrollments.services.enrollments import self_enroll
 
+    _publish(course)
+    before = learner_client.get(_file_url(document)).status_code
+    self_enroll(learner=learner, course=course)
+    after = learner_client.get(_file_url(document)).status_code
+
+    # The cover is part of the catalog; the lessons are for enrolled learners.
     assert learner_client.get(_cover_url(course)).status_code == 200
-    assert learner_client.get(_file_url(document)).status_code == 200
+    assert (before, after) == (404, 200)
+
+
+def test_hides_lesson_files_of_hidden_and_invite_only_courses_from_outsiders(
+    learner_client, course, document
+):
+    _publish(course)
+    course.visibility = "hidden"
+    course.enrollment_type = "invite_only"
+    course.save()
+
+    assert learner_client.get(_file_url(document)).status_code == 404
 
 
 def test_taking_a_course_back_to_draft_hides_its_files(

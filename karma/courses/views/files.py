@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
+from karma.courses.permissions import can_open_lessons
 from karma.courses.selectors import (
     get_course_for_viewer_or_404,
     get_lesson_in_course_or_404,
@@ -34,7 +35,13 @@ CONTENT_TYPES = {
 
 # Lesson pages may show a PDF or video in a frame of their own origin; the
 # file itself runs nothing.
-FILE_POLICY = "default-src 'none'; frame-ancestors 'self'"
+# The file is never HTML (nosniff holds the browser to its type), so the
+# policy only lets the browser's own image, video and PDF viewers work when
+# the file is opened by itself.
+FILE_POLICY = (
+    "default-src 'none'; img-src 'self'; media-src 'self'; "
+    "style-src 'unsafe-inline'; frame-ancestors 'self'"
+)
 
 # Twenty digits reach past any real file size; longer numbers are refused
 # before Python has to parse them.
@@ -60,6 +67,10 @@ def course_cover(request: HttpRequest, public_id: str) -> HttpResponse:
 @xframe_options_sameorigin
 def lesson_file(request: HttpRequest, public_id: str, lesson_id: str) -> HttpResponse:
     course = get_course_for_viewer_or_404(request.user, public_id)
+    if not can_open_lessons(request.user, course):
+        # Enrolling is how a learner gets the lessons; 404, since a lesson
+        # file's address is nothing an outsider should learn about.
+        raise Http404("No such file")
     lesson = get_lesson_in_course_or_404(course, lesson_id)
     if not lesson.file:
         raise Http404("This lesson has no file")

@@ -86,6 +86,7 @@ def _zone_seen_by_view(cookie: str | None) -> str:
     ("cookie", "zone"),
     [
         ("Asia/Tokyo", "Asia/Tokyo"),
+        ("Europe%2FBerlin", "Europe/Berlin"),
         ("America/Sao_Paulo", "America/Sao_Paulo"),
         (None, "UTC"),
         ("Mars/Olympus_Mons", "UTC"),
