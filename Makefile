@@ -13,9 +13,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# The embedded default: SQLite, mail to the console and var/mail/, tasks
-# in-process, DEBUG on for the local mailbox page.
-run: export DEBUG = true
+# The embedded default: SQLite, mail to the console and var/mail/ (readable
+# by admins at /dev/mail/), tasks in-process, plain HTTP on 127.0.0.1.
+run: export HTTPS = false
+run: export KARMA_DEV_MAILBOX = true
 run: $(STAMP)
 	$(BIN)/karma migrate --noinput
 	$(BIN)/karma load-demo

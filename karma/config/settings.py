@@ -243,6 +243,9 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "karma.web.mail.ConsoleAndFolderBackend"
 KARMA_MAIL_DIR = VAR_DIR / "mail"
+# /dev/mail/ shows admins the messages kept in KARMA_MAIL_DIR, so a person
+# trying Karma without a mail server can follow an invitation link.
+KARMA_DEV_MAILBOX = env_bool("KARMA_DEV_MAILBOX", False) and not EMAIL_HOST
 
 # --- Background work -------------------------------------------------------------
 

@@ -328,7 +328,7 @@ class LessonForm(CourseForm):
         required=False,
         max_length=500,
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
-        help_text="A web address starting with https://.",
+        help_text="A web address starting with http:// or https://.",
     )
     body = forms.CharField(
         label="Lesson text (HTML)",

@@ -153,8 +153,26 @@ def update_course(
 def _apply_details(course: Course, details: CourseDetails) -> None:
     course.title = clean_title(details.title)
     course.description = (details.description or "").strip()
-    course.category = clean_category(details.category)
+    course.category = _canonical_category(clean_category(details.category), course)
     course.estimated_minutes = clean_minutes(details.estimated_minutes)
+
+
+def _canonical_category(category: str, course: Course) -> str:
+    """Return the spelling an existing course already uses for `category`.
+
+    Categories are matched case-insensitively, so "compliance" typed today
+    joins the "Compliance" of last year instead of showing a second badge.
+    """
+    if not category:
+        return category
+    existing = (
+        Course.objects.exclude(pk=course.pk)
+        .filter(category__iexact=category)
+        .order_by("created_at", "id")
+        .values_list("category", flat=True)
+        .first()
+    )
+    return existing or category
 
 
 def update_settings(

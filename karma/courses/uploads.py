@@ -73,7 +73,7 @@ def check_video_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UploadError(
-            "Give a web address starting with https://.", field="video_url"
+            "Give a web address starting with http:// or https://.", field="video_url"
         )
     if len(url) > 500:
         raise UploadError(

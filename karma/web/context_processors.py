@@ -16,5 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_users": bool(user and can_manage_users(user)),
         "nav_courses": bool(user and can_create_course(user)),
         "nav_audit": bool(user and can_read_audit_log(user)),
-        "debug_mail": settings.DEBUG,
+        "debug_mail": bool(
+            settings.KARMA_DEV_MAILBOX and user and can_manage_users(user)
+        ),
     }

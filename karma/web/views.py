@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from karma.accounts.permissions import is_admin
 from karma.enrollments.selectors import my_courses
 
 
@@ -29,16 +30,18 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _mail_folder() -> Path:
-    if not settings.DEBUG:
+def _mail_folder(request: HttpRequest) -> Path:
+    # Sent mail holds invitation and reset links: only an admin of a site
+    # that turned the mailbox on (make run does) may read it.
+    if not (settings.KARMA_DEV_MAILBOX and is_admin(request.user)):
         raise Http404
     return Path(settings.KARMA_MAIL_DIR)
 
 
 @never_cache
 def dev_mail(request: HttpRequest) -> HttpResponse:
-    """List the messages the embedded mail backend kept (DEBUG only)."""
-    folder = _mail_folder()
+    """List the messages the embedded mail backend kept (make run only)."""
+    folder = _mail_folder(request)
     files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.exists() else []
     messages = []
     for path in files:
@@ -51,7 +54,7 @@ def dev_mail(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def dev_mail_message(request: HttpRequest, name: str) -> HttpResponse:
-    folder = _mail_folder()
+    folder = _mail_folder(request)
     path = folder / f"{Path(name).name}.eml"
     if not path.is_file():
         raise Http404

@@ -655,3 +655,16 @@ def test_two_editors_cannot_close_a_prerequisite_cycle_together(db):
         assert [type(error) for error in errors] == [CourseError]
         edges = first.prerequisites.count() + second.prerequisites.count()
         assert edges == 1
+
+
+def test_new_course_takes_the_existing_spelling_of_its_category(db, instructor):
+    from karma.courses.services import CourseDetails, create_course
+
+    first = create_course(
+        owner=instructor, details=CourseDetails(title="One", category="Compliance")
+    )
+    second = create_course(
+        owner=instructor, details=CourseDetails(title="Two", category="COMPLIANCE")
+    )
+
+    assert (first.category, second.category) == ("Compliance", "Compliance")

@@ -105,12 +105,21 @@ def test_ignores_unknown_time_zone_cookie(admin_client):
     assert response.status_code == 200
 
 
-def test_dev_mailbox_is_hidden_outside_debug(client, db):
+def test_dev_mailbox_is_hidden_unless_turned_on(admin_client):
+    assert admin_client.get(reverse("web:dev_mail")).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["client", "learner_client", "instructor_client"])
+def test_dev_mailbox_is_for_admins_only(request, who, settings, db):
+    settings.KARMA_DEV_MAILBOX = True
+    client = request.getfixturevalue(who)
+
     assert client.get(reverse("web:dev_mail")).status_code == 404
 
 
-def test_dev_mailbox_lists_kept_messages(client, db, settings, tmp_path):
-    settings.DEBUG = True
+def test_dev_mailbox_lists_kept_messages(admin_client, settings, tmp_path):
+    client = admin_client
+    settings.KARMA_DEV_MAILBOX = True
     settings.KARMA_MAIL_DIR = tmp_path
     settings.EMAIL_BACKEND = "karma.web.mail.ConsoleAndFolderBackend"
     from django.core.mail import send_mail

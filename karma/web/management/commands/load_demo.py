@@ -29,5 +29,5 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             "Invitation emails are printed here and kept in var/mail/ "
-            f"(listed at {settings.SITE_URL}/dev/mail/ while DEBUG is on)."
+            f"(admins read them at {settings.SITE_URL}/dev/mail/ under make run)."
         )
