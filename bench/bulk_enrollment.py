@@ -109,7 +109,7 @@ def run_pipeline(course, emails: list[str]) -> tuple[float, int, float]:
         CaptureQueriesContext(connection) as queries,
         patch(
             "karma.web.background._start",
-            lambda task, kwargs: sent_mail.append((task, kwargs)),
+            lambda task, kwargs, **_: sent_mail.append((task, kwargs)),
         ),
     ):
         started = time.perf_counter()

@@ -304,3 +304,28 @@ def test_refuses_a_draft_course(tmp_path):
         bulk_enroll(draft.public_id, str(CASES / "case-01-utf8-bom.csv"))
 
     assert not BulkEnrollmentJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_command_sends_its_emails_before_exiting_in_thread_mode(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The embedded default runs background work in threads, which a command's
+    exit would kill; the command runs it inline instead."""
+    from django.core import mail
+    from django.core.management import call_command
+
+    from karma.accounts.tests.factories import LearnerFactory
+    from karma.courses.tests.factories import PublishedCourseFactory
+
+    settings.KARMA_INPROCESS_TASKS = "thread"
+    course = PublishedCourseFactory()
+    LearnerFactory(email="known@example.com")
+    csv = tmp_path / "people.csv"
+    csv.write_text("email\nknown@example.com\nnew.person@example.com\n")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("bulk_enroll", course.public_id, str(csv), "--invite-unknown")
+
+    recipients = sorted(message.to[0] for message in mail.outbox)
+    assert recipients == ["known@example.com", "new.person@example.com"]

@@ -14,6 +14,7 @@ from karma.enrollments.services.bulk import (
     review_job,
     start_job,
 )
+from karma.web.background import tasks_inline
 
 
 class Command(BaseCommand):
@@ -42,6 +43,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # Emails must leave before the command exits: run them here.
+        with tasks_inline():
+            self._enroll(options)
+
+    def _enroll(self, options):
         course = Course.objects.filter(public_id=options["course"]).first()
         if course is None:
             raise CommandError(f"No course with id {options['course']}.")
