@@ -28,6 +28,7 @@ class AuditKind(models.TextChoices):
     ENROLLMENT_REACTIVATED = "enrollment.reactivated", "Enrollment reactivated"
     ENROLLMENT_REMOVED = "enrollment.removed", "Enrollment removed"
     BULK_ENROLLMENT_RUN = "enrollment.bulk_run", "Bulk enrollment run"
+    EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
 
 
 class AppendOnlyError(Exception):

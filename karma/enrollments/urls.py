@@ -21,6 +21,18 @@ urlpatterns = [
         name="course_learners",
     ),
     path(
+        "manage/courses/<str:public_id>/learners/export.csv",
+        learners.learners_export,
+        {"file_format": "csv"},
+        name="learners_export_csv",
+    ),
+    path(
+        "manage/courses/<str:public_id>/learners/export.xlsx",
+        learners.learners_export,
+        {"file_format": "xlsx"},
+        name="learners_export_xlsx",
+    ),
+    path(
         "manage/courses/<str:public_id>/learners/enroll/",
         enroll.course_enroll,
         name="course_enroll",

