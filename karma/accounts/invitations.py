@@ -137,27 +137,35 @@ def _email_invitations(
     invited_by: User | None,
     course_title: str,
 ) -> None:
-    from karma.web.tasks import deliver_email_batch
+    # Rendering happens in the task, after commit: ten thousand emails
+    # rendered inside the caller's transaction would hold its locks for
+    # the whole time (on SQLite, the database's only write lock).
+    from karma.accounts.tasks import send_bulk_invitations
 
     inviter = invited_by.name if invited_by else settings.SITE_NAME
-    messages = []
-    for user in users:
-        link = site_url(
-            reverse("accounts:invitation", kwargs={"token": tokens[user.pk]})
-        )
-        rendered = render_email(
-            "invitation",
-            {
-                "first_name": user.first_name,
-                "inviter_name": inviter,
-                "link": link,
-                "days": settings.KARMA_INVITATION_DAYS,
-                "course_title": course_title,
-            },
-        )
-        messages.append({"to": user.email, "template": "invitation", **rendered})
-
-    for start in range(0, len(messages), EMAIL_BATCH_SIZE):
+    pairs = [[user.pk, tokens[user.pk]] for user in users]
+    for start in range(0, len(pairs), EMAIL_BATCH_SIZE):
         start_after_commit(
-            deliver_email_batch, messages=messages[start : start + EMAIL_BATCH_SIZE]
+            send_bulk_invitations,
+            invitations=pairs[start : start + EMAIL_BATCH_SIZE],
+            inviter_name=inviter,
+            course_title=course_title,
         )
+
+
+def invitation_message(
+    user: User, token: str, *, inviter_name: str, course_title: str
+) -> dict[str, str]:
+    """Render one invitation email of a bulk run, ready for deliver_email_batch."""
+    link = site_url(reverse("accounts:invitation", kwargs={"token": token}))
+    rendered = render_email(
+        "invitation",
+        {
+            "first_name": user.first_name,
+            "inviter_name": inviter_name,
+            "link": link,
+            "days": settings.KARMA_INVITATION_DAYS,
+            "course_title": course_title,
+        },
+    )
+    return {"to": user.email, "template": "invitation", **rendered}

@@ -63,6 +63,7 @@ logger = logging.getLogger(__name__)
 # Rows per database round trip: below SQLite's limit on query parameters
 # and large enough that 100,000 rows take about a hundred queries a step.
 CHUNK = 900
+NAME_LIMIT = 150
 PROGRESS_TTL = 60 * 60
 
 
@@ -795,6 +796,14 @@ def _missing_prerequisites(
     }
 
 
+def _shortened_name_note(row: LearnerRow) -> str:
+    # Names are kept to 150 characters (the account's limit); say so rather
+    # than cut them silently.
+    if len(row.first_name) > NAME_LIMIT or len(row.last_name) > NAME_LIMIT:
+        return f"; the name is longer than {NAME_LIMIT} characters and will be cut"
+    return ""
+
+
 def _decide(
     row: LearnerRow,
     user: User | None,
@@ -809,7 +818,8 @@ def _decide(
             return replace(
                 base,
                 outcome=RowOutcome.INVITED,
-                message="No account yet: will be invited as a learner and enrolled",
+                message="No account yet: will be invited as a learner and enrolled"
+                + _shortened_name_note(row),
                 action="invite",
             )
         return replace(

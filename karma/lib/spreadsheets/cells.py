@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -60,8 +61,17 @@ def check_address(cell: str) -> tuple[str, str | None]:
 
 
 def clean_name(cell: str) -> str:
-    """Return a name on one line without padding; everything else is kept."""
-    return _LINE_BREAKS.sub(" ", cell).strip(_NAME_PADDING)
+    """Return a name on one line without padding or control characters.
+
+    A tab is kept: it cannot be typed into a cell, so one that is there was
+    put there on purpose, and exports must see it to neutralise it. Other
+    control characters (stray bytes of a mis-saved file) are dropped, so the
+    stored name is the one the review page shows.
+    """
+    one_line = _LINE_BREAKS.sub(" ", cell).strip(_NAME_PADDING)
+    return "".join(
+        ch for ch in one_line if ch == "\t" or unicodedata.category(ch) != "Cc"
+    )
 
 
 def clean_label(cell: str) -> str:

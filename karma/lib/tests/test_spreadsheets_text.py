@@ -493,3 +493,10 @@ def test_stops_reading_early_when_a_file_has_far_too_many_rows() -> None:
 
     with pytest.raises(SpreadsheetError, match="more than 10 learners"):
         read(data, max_rows=10)
+
+
+def test_drops_control_characters_from_names_but_keeps_tabs():
+    from karma.lib.spreadsheets.cells import clean_name
+
+    assert clean_name("Œuvre \x13 quoted\x1d") == "Œuvre  quoted"
+    assert clean_name("\t=1+1") == "\t=1+1"
