@@ -874,3 +874,26 @@ def test_forced_change_refuses_keeping_the_temporary_password(db, admin):
     assert response.status_code == 200
     assert "different from the current one" in response.content.decode()
     assert account.user.must_change_password
+
+
+def test_invitation_page_warns_a_signed_in_visitor_of_the_switch(
+    admin_client, admin, django_capture_on_commit_callbacks
+):
+    import re
+
+    from karma.accounts import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite_user(
+            first_name="Nia",
+            last_name="New",
+            email="nia@example.com",
+            role="learner",
+            invited_by=admin,
+        )
+    path = re.search(r"https?://[^/\s]+(/invitations/[^\s]+/)", mail.outbox[-1].body)
+
+    content = admin_client.get(path.group(1)).content.decode()
+
+    assert "You are signed in as Ada Admin" in content
+    assert "signs you out" in content
