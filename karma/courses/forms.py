@@ -331,11 +331,12 @@ class LessonForm(CourseForm):
         help_text="A web address starting with http:// or https://.",
     )
     body = forms.CharField(
-        label="Lesson text (HTML)",
+        label="Lesson text",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 14}),
+        widget=forms.Textarea(attrs={"rows": 14, "data-rich-text": ""}),
         help_text=(
-            "Paragraphs, headings, lists, links, images and tables are kept;"
+            "Format with the toolbar (or write HTML where scripts are off)."
+            " Paragraphs, headings, lists, links, images and tables are kept;"
             " scripts, styles and event handlers are removed."
         ),
     )
