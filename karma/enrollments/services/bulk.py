@@ -56,6 +56,8 @@ from karma.lib.spreadsheets import (
     read_learner_file,
     read_pasted_addresses,
 )
+from karma.lib.spreadsheets.decoding import decode_text
+from karma.lib.spreadsheets.workbook import ZIP_SIGNATURE
 from karma.web.background import start_after_commit
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,9 @@ logger = logging.getLogger(__name__)
 # Rows per database round trip: below SQLite's limit on query parameters
 # and large enough that 100,000 rows take about a hundred queries a step.
 CHUNK = 900
+# Files of more lines than this are read whole only in the background.
+READ_AT_ONCE_LINES = 2_000
+PROBE_LINES = 200
 NAME_LIMIT = 150
 PROGRESS_TTL = 60 * 60
 
@@ -111,7 +116,13 @@ def start_job(
         course=course, started_by=started_by, unknown_policy=unknown_policy
     )
     payload, name = _payload(source=source, data=data, text=text, user_ids=user_ids)
-    rows, notes = _read(source=source, payload=payload, file_name=file_name)
+    if source == BulkSource.FILE and payload.count(b"\n") > READ_AT_ONCE_LINES:
+        # A large file is only probed here, so the request answers at once;
+        # the review reads it whole in the background, and a problem found
+        # there fails the job with its reason, changing nothing.
+        rows, notes = _probe(payload, file_name)
+    else:
+        rows, notes = _read(source=source, payload=payload, file_name=file_name)
 
     job = BulkEnrollmentJob(
         course=course,
@@ -206,6 +217,29 @@ def _read(
     return learner_file.rows, notes
 
 
+def _probe(payload: bytes, file_name: str) -> tuple[list[LearnerRow], list[str]]:
+    """Check a large file's size, encoding and columns on its first lines.
+
+    Returns placeholder rows, one per line after the first, so the job can
+    show a total while the review reads the file for real.
+    """
+    limit = settings.KARMA_BULK_MAX_MB * 1024 * 1024
+    if len(payload) > limit:
+        _read(source=BulkSource.FILE, payload=payload, file_name=file_name)
+    if payload.startswith(ZIP_SIGNATURE):
+        return [], []
+    try:
+        text = decode_text(payload).text
+    except SpreadsheetError as error:
+        raise BulkEnrollmentError(error.message, field="file") from error
+
+    lines = text.splitlines()
+    head = "\n".join(lines[:PROBE_LINES]).encode("utf-8")
+    _, notes = _read(source=BulkSource.FILE, payload=head, file_name=file_name)
+    estimate = max(len(lines) - 1, 0)
+    return [LearnerRow(n, "", "", None) for n in range(estimate)], notes
+
+
 def _rows_for_users(public_ids: Sequence[str]) -> list[LearnerRow]:
     """Turn chosen users into rows, numbered from 1 in the order chosen."""
     if not public_ids:
@@ -247,9 +281,10 @@ def review_job(*, job_id: int, progress=None) -> BulkEnrollmentJob:
         return job
 
     try:
-        rows, _ = _read(
+        rows, notes = _read(
             source=job.source, payload=_stored_payload(job), file_name=job.file_name
         )
+        job.notes = notes
         planned = plan_rows(
             course=job.course,
             rows=rows,
@@ -288,6 +323,7 @@ def _store_review(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> None:
         job.save(
             update_fields=[
                 "counts",
+                "notes",
                 "total_rows",
                 "processed_rows",
                 "status",

@@ -117,3 +117,36 @@ def test_applying_a_job_twice_enrolls_once():
     apply_job(job_id=job.pk)
 
     assert Enrollment.objects.filter(course=course).count() == 5
+
+
+@pytest.mark.django_db
+def test_large_file_is_probed_at_start_and_read_whole_in_the_review():
+    from karma.enrollments.models import BulkJobStatus
+    from karma.enrollments.services.bulk import BulkEnrollmentError
+
+    course = PublishedCourseFactory()
+    lines = "".join(f"person{n}@example.com\n" for n in range(3000))
+    no_email = "name,phone\n" + "Ana,123\n" * 3000
+
+    with pytest.raises(BulkEnrollmentError, match="name"):
+        start_job(
+            course=course,
+            started_by=None,
+            source=BulkSource.FILE,
+            data=no_email.encode(),
+            background=False,
+        )
+    job = start_job(
+        course=course,
+        started_by=None,
+        source=BulkSource.FILE,
+        data=("email\n" + lines).encode(),
+        background=False,
+    )
+    reviewed = review_job(job_id=job.pk)
+
+    # The start only estimates the count; the review knows it.
+    assert abs(job.total_rows - 3000) <= 1
+    assert reviewed.total_rows == 3000
+    assert reviewed.status == BulkJobStatus.READY
+    assert reviewed.counts[RowOutcome.UNKNOWN] == 3000
