@@ -125,7 +125,7 @@ def test_large_file_is_probed_at_start_and_read_whole_in_the_review():
     from karma.enrollments.services.bulk import BulkEnrollmentError
 
     course = PublishedCourseFactory()
-    lines = "".join(f"person{n}@example.com\n" for n in range(3000))
+    lines = "".join(f"probe{n}@example.org\n" for n in range(3000))
     no_email = "name,phone\n" + "Ana,123\n" * 3000
 
     with pytest.raises(BulkEnrollmentError, match="name"):
