@@ -504,6 +504,22 @@ def move_lesson(*, lesson: Lesson, offset: int) -> bool:
     return True
 
 
+def move_lesson_to_module(*, lesson: Lesson, module: Module) -> bool:
+    """Move a lesson to the end of another module of its course (the
+    keyboard's way of what dragging across modules does). Return False when
+    it is already there."""
+    if module.course_id != lesson.course_id:
+        raise CourseError("Choose a module of this course.", field="module")
+    with transaction.atomic():
+        _lock(lesson.course)
+        current = Lesson.objects.filter(pk=lesson.pk).first()
+        if current is None or current.module_id == module.pk:
+            return False
+        ids = [*module.lessons.values_list("public_id", flat=True), current.public_id]
+        reorder_lessons(module=module, lesson_ids=ids)
+    return True
+
+
 def move_module(*, module: Module, offset: int) -> bool:
     """Move a module up (-1) or down (+1) within its course. Return False
     when it is already at that end."""

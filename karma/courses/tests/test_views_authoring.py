@@ -1206,3 +1206,37 @@ def test_added_instructor_can_edit_the_course(course, co_instructor):
 
     assert response.status_code == 302
     assert _module_names(course) == ["From Cora"]
+
+
+def test_moves_a_lesson_to_another_module_without_dragging(db, instructor):
+    from django.test import Client
+
+    from karma.courses import services
+    from karma.courses.services import CourseDetails, LessonInput
+
+    course = services.create_course(owner=instructor, details=CourseDetails(title="M"))
+    first = services.add_module(course=course, name="First")
+    second = services.add_module(course=course, name="Second")
+    services.add_lesson(module=second, data=LessonInput(title="Stays", type="text"))
+    lesson = services.add_lesson(
+        module=first, data=LessonInput(title="Go", type="text")
+    )
+    other_course = services.create_course(
+        owner=instructor, details=CourseDetails(title="Other")
+    )
+    foreign = services.add_module(course=other_course, name="Foreign")
+    client = Client()
+    client.force_login(instructor)
+    url = reverse("courses:lesson_move", args=[course.public_id, lesson.public_id])
+
+    page = client.get(
+        reverse("courses:lesson_edit", args=[course.public_id, lesson.public_id])
+    )
+    refused = client.post(url, {"module": foreign.public_id})
+    client.post(url, {"module": second.public_id})
+
+    lesson.refresh_from_db()
+    assert "Move this lesson to another module" in page.content.decode()
+    assert refused.status_code == 404
+    assert lesson.module == second
+    assert list(second.lessons.values_list("title", flat=True)) == ["Stays", "Go"]

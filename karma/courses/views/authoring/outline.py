@@ -25,7 +25,7 @@ from karma.courses.forms import (
     NewModuleForm,
     OrderForm,
 )
-from karma.courses.models import Course, LessonType, Module
+from karma.courses.models import Course, Lesson, LessonType, Module
 from karma.courses.selectors import (
     course_outline,
     get_course_for_manager_or_404,
@@ -251,8 +251,11 @@ def lesson_edit(request: HttpRequest, public_id: str, lesson_id: str) -> HttpRes
             return _to_module(course, lesson.module)
 
     context = {"course": course, "module": lesson.module, "form": form, **NAV}
+    other_modules = course.modules.exclude(pk=lesson.module_id).order_by("position")
     return render(
-        request, "courses/manage/lesson_form.html", {**context, "lesson": lesson}
+        request,
+        "courses/manage/lesson_form.html",
+        {**context, "lesson": lesson, "other_modules": other_modules},
     )
 
 
@@ -275,12 +278,26 @@ def lesson_delete(request: HttpRequest, public_id: str, lesson_id: str) -> HttpR
 def lesson_move(request: HttpRequest, public_id: str, lesson_id: str) -> HttpResponse:
     course = get_course_for_manager_or_404(request.user, public_id)
     lesson = get_lesson_in_course_or_404(course, lesson_id)
+    if "module" in request.POST:
+        return _move_to_module(request, course, lesson)
     form = MoveForm(request.POST)
     if not form.is_valid():
         return _refused(request, course, "Choose to move up or down.")
     offset = form.cleaned_data["offset"]
     moved = services.move_lesson(lesson=lesson, offset=offset)
     notice = _move_notice("lesson", lesson.title, offset, moved)
+    return _changed(request, course, notice)
+
+
+def _move_to_module(
+    request: HttpRequest, course: Course, lesson: Lesson
+) -> HttpResponse:
+    target = get_module_in_course_or_404(course, request.POST.get("module", ""))
+    moved = services.move_lesson_to_module(lesson=lesson, module=target)
+    if moved:
+        notice = f"Moved the lesson “{lesson.title}” to “{target.name}”."
+    else:
+        notice = f"The lesson “{lesson.title}” is already in “{target.name}”."
     return _changed(request, course, notice)
 
 
