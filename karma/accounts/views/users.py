@@ -344,32 +344,17 @@ def _article(word: str) -> str:
 @user_manager_required
 @require_POST
 def user_deactivate(request: HttpRequest, public_id: str) -> HttpResponse:
-    subject = _get_user_or_404(public_id)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        _report_form_errors(request, form)
-        return _profile_redirect(subject)
-
-    was_active = subject.is_active
-    try:
-        services.deactivate_user(
-            user=subject,
-            deactivated_by=request.user,
-            reason=form.cleaned_data["reason"],
-        )
-    except AccountError as error:
-        messages.error(request, error.message)
-    else:
-        if was_active:
-            messages.success(request, f"{subject} was deactivated and signed out.")
-        else:
-            messages.info(request, f"{subject} was already deactivated.")
-    return _profile_redirect(subject)
+    return _set_active(request, public_id, active=False)
 
 
 @user_manager_required
 @require_POST
 def user_reactivate(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _set_active(request, public_id, active=True)
+
+
+def _set_active(request: HttpRequest, public_id: str, *, active: bool) -> HttpResponse:
+    """Deactivate or reactivate through the services, then say what happened."""
     subject = _get_user_or_404(public_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -377,19 +362,26 @@ def user_reactivate(request: HttpRequest, public_id: str) -> HttpResponse:
         return _profile_redirect(subject)
 
     was_active = subject.is_active
+    reason = form.cleaned_data["reason"]
     try:
-        services.reactivate_user(
-            user=subject,
-            reactivated_by=request.user,
-            reason=form.cleaned_data["reason"],
-        )
+        if active:
+            services.reactivate_user(
+                user=subject, reactivated_by=request.user, reason=reason
+            )
+        else:
+            services.deactivate_user(
+                user=subject, deactivated_by=request.user, reason=reason
+            )
     except AccountError as error:
         messages.error(request, error.message)
     else:
-        if was_active:
-            messages.info(request, f"{subject} is already active.")
-        else:
+        if was_active == active:
+            state = "active" if active else "deactivated"
+            messages.info(request, f"{subject} is already {state}.")
+        elif active:
             messages.success(request, f"{subject} was reactivated.")
+        else:
+            messages.success(request, f"{subject} was deactivated and signed out.")
     return _profile_redirect(subject)
 
 
