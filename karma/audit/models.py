@@ -29,6 +29,10 @@ class AuditKind(models.TextChoices):
     ENROLLMENT_REMOVED = "enrollment.removed", "Enrollment removed"
     BULK_ENROLLMENT_RUN = "enrollment.bulk_run", "Bulk enrollment run"
     EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
+    ANSWER_GRADED = "assessment.answer_graded", "Answer graded"
+    GRADE_OVERRIDDEN = "assessment.grade_overridden", "Grade overridden"
+    COURSE_COMPLETED = "learning.course_completed", "Course completed"
+    CERTIFICATE_ISSUED = "learning.certificate_issued", "Certificate issued"
 
 
 class AppendOnlyError(Exception):

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "karma.audit",
     "karma.courses",
     "karma.enrollments",
+    "karma.learning",
+    "karma.assessments",
     "karma.api",
 ]
 

@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("karma.accounts.urls")),
     path("", include("karma.courses.urls")),
     path("", include("karma.enrollments.urls")),
+    path("", include("karma.learning.urls")),
+    path("", include("karma.assessments.urls")),
     path("audit/", include("karma.audit.urls")),
     path("api/v1/", include("karma.api.urls")),
 ]

@@ -40,9 +40,15 @@ class Enrollment(models.Model):
     status = models.CharField(
         max_length=20, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
     )
+    # Stored, never recomputed on a page: learning.services.progress keeps
+    # these three right whenever a lesson is completed or the course changes.
     progress_percent = models.PositiveSmallIntegerField(default=0)
+    required_done = models.PositiveIntegerField(default=0)
+    required_total = models.PositiveIntegerField(default=0)
     enrolled_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Why the enrollment was completed: the rule and the lessons behind it.
+    completion_evidence = models.JSONField(default=dict, blank=True)
     dropped_at = models.DateTimeField(null=True, blank=True)
     last_active_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=20, choices=EnrollmentSource.choices)
