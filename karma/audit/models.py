@@ -33,6 +33,9 @@ class AuditKind(models.TextChoices):
     GRADE_OVERRIDDEN = "assessment.grade_overridden", "Grade overridden"
     COURSE_COMPLETED = "learning.course_completed", "Course completed"
     CERTIFICATE_ISSUED = "learning.certificate_issued", "Certificate issued"
+    DATA_EXPORTED = "privacy.data_exported", "Personal data exported"
+    LEARNER_ERASED = "privacy.learner_erased", "Learner erased"
+    RETENTION_RUN = "privacy.retention_run", "Expired data deleted"
 
 
 class AppendOnlyError(Exception):
