@@ -178,7 +178,9 @@ def start_url(lesson: Lesson) -> str:
 def _builder_url(lesson: Lesson) -> str | None:
     # The quiz builder is another module's page and may not be routed yet.
     try:
-        return reverse("assessments:builder", args=[lesson.public_id])
+        return reverse(
+            "assessments:quiz_builder", args=[lesson.course.public_id, lesson.public_id]
+        )
     except NoReverseMatch:
         return None
 
@@ -309,9 +311,24 @@ def questions_for_learner(attempt: Attempt) -> list[dict]:
     views = []
     for number, question in enumerate(attempt_questions(attempt), start=1):
         view = question_for_learner(question, number)
-        view["response"] = question.answer.response if question.answer else {}
+        response = question.answer.response if question.answer else {}
+        if not isinstance(response, dict):
+            response = {}
+        view["response"] = response
+        _mark_picked(view, response)
         views.append(view)
     return views
+
+
+def _mark_picked(view: dict, response: dict) -> None:
+    """Note the learner's saved picks on the options and prompts, so the
+    form shows them again."""
+    chosen = response.get("choices") or []
+    for option in view.get("options", []):
+        option["checked"] = option["id"] in chosen
+    matches = response.get("matches") or {}
+    for item in view.get("prompts", []):
+        item["picked"] = matches.get(item["id"], "")
 
 
 def assessment_questions_for_learner(assessment: Assessment) -> list[dict]:
