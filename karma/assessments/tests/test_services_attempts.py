@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from karma.assessments.models import Answer, Attempt, AttemptStatus
@@ -19,6 +21,7 @@ from karma.assessments.services.attempts import (
     submit_attempt,
     submit_overdue_attempts,
 )
+from karma.assessments.tasks import submit_overdue_attempts_task
 from karma.assessments.tests.factories import (
     AssessmentFactory,
     QuestionFactory,
@@ -545,3 +548,32 @@ def test_standing_is_the_best_final_attempt(learner, attempts, best):
     found = standing(assessment=assessment, learner=learner)
 
     assert (found.number if found else None) == best
+
+
+# The periodic task and the command
+
+
+def _overdue(learner):
+    assessment = AssessmentFactory(time_limit_minutes=5)
+    QuestionFactory(assessment=assessment)
+    self_enroll(learner=learner, course=assessment.lesson.course)
+    return _age(start_attempt(assessment=assessment, learner=learner), minutes=6)
+
+
+def test_the_command_submits_overdue_attempts_and_says_how_many(learner):
+    attempt = _overdue(learner)
+    out = io.StringIO()
+
+    call_command("submit_overdue_attempts", stdout=out)
+
+    assert out.getvalue().strip() == "Submitted 1 overdue attempt."
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and not attempt.is_open
+
+
+def test_the_task_submits_overdue_attempts(learner):
+    attempt = _overdue(learner)
+
+    assert submit_overdue_attempts_task.delay().get() == 1
+    attempt.refresh_from_db()
+    assert not attempt.is_open
