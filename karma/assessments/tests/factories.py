@@ -93,3 +93,30 @@ def short_answer_question(*, assessment, **kwargs) -> Question:
         correct_true=None,
         **kwargs,
     )
+
+
+# --- Submitted attempts, for grading tests ---------------------------------------
+# Imports stay inside these helpers so this appended section leaves the
+# module's import block to its first authors.
+
+
+def enrolled(learner, course):
+    """An active enrollment of `learner` in `course`, made directly."""
+    from karma.enrollments.models import Enrollment, EnrollmentSource
+
+    enrollment, _ = Enrollment.objects.get_or_create(
+        learner=learner,
+        course=course,
+        defaults={"source": EnrollmentSource.STAFF},
+    )
+    return enrollment
+
+
+def submitted_attempt(*, assessment, learner, responses=None):
+    """An attempt started and submitted through the real services, with
+    `responses` (question public id → response); enrolls the learner."""
+    from karma.assessments.services.attempts import start_attempt, submit_attempt
+
+    enrolled(learner, assessment.lesson.course)
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    return submit_attempt(attempt=attempt, learner=learner, responses=responses or {})
