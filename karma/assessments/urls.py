@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karma.assessments.views import attempts, builder
+from karma.assessments.views import attempts, builder, grading
 
 app_name = "assessments"
 
@@ -49,4 +49,15 @@ urlpatterns: list = [
         name="question_move",
     ),
     # The grading queue (views/grading.py).
+    path("manage/grading/", grading.grading_queue, name="grading_queue"),
+    path(
+        "manage/courses/<str:course_id>/grading/",
+        grading.course_grading_queue,
+        name="course_grading_queue",
+    ),
+    path(
+        "manage/attempts/<str:attempt_id>/grade/",
+        grading.attempt_grade,
+        name="attempt_grade",
+    ),
 ]

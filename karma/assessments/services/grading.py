@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -34,6 +35,9 @@ from karma.enrollments.models import Enrollment
 logger = logging.getLogger(__name__)
 
 CENTS = Decimal("0.01")
+# The sidebar's count of answers waiting is kept this long per person, so
+# most pages cost no query for it; grading clears the grader's own count.
+BADGE_SECONDS = 60
 FEEDBACK_MAX_LENGTH = 5000
 REASON_MAX_LENGTH = 1000
 
@@ -81,6 +85,7 @@ def grade_answer(
         current = Answer.objects.select_related("question").get(pk=answer.pk)
         _apply_grade(current, locked, grader, points, feedback, reason)
         settle_attempt(attempt=locked)
+        _refresh_badge_after_commit(grader)
     _copy_grade(current, answer)
     return answer
 
@@ -109,6 +114,7 @@ def grade_attempt(
                 answer, locked, grader, grade.points, grade.feedback, grade.reason
             )
         settle_attempt(attempt=locked)
+        _refresh_badge_after_commit(grader)
     return locked
 
 
@@ -284,6 +290,25 @@ def answers_awaiting_grading(
 def awaiting_count(*, user: Any) -> int:
     """How many answers wait for `user` to grade, in one COUNT."""
     return answers_awaiting_grading(user=user).order_by().count()
+
+
+def awaiting_badge(*, user: Any) -> int:
+    """The sidebar's count of answers waiting for `user`: awaiting_count,
+    remembered for up to BADGE_SECONDS."""
+    key = _badge_key(user)
+    count = cache.get(key)
+    if count is None:
+        count = awaiting_count(user=user)
+        cache.set(key, count, BADGE_SECONDS)
+    return count
+
+
+def _badge_key(user: Any) -> str:
+    return f"karma:grading-waiting:{user.pk}"
+
+
+def _refresh_badge_after_commit(grader: Any) -> None:
+    transaction.on_commit(lambda: cache.delete(_badge_key(grader)))
 
 
 def awaiting_by_course(*, user: Any) -> list[dict[str, Any]]:
