@@ -173,6 +173,9 @@ KARMA_INVITATION_DAYS = env_int("KARMA_INVITATION_DAYS", 7)
 KARMA_LOGIN_ATTEMPTS = env_int("KARMA_LOGIN_ATTEMPTS", 5)
 KARMA_LOGIN_ATTEMPTS_PER_IP = env_int("KARMA_LOGIN_ATTEMPTS_PER_IP", 50)
 KARMA_LOGIN_WINDOW_SECONDS = env_int("KARMA_LOGIN_WINDOW_SECONDS", 300)
+# Certificate code lookups allowed per client IP and minute, page and API
+# together, so codes cannot be guessed in bulk.
+KARMA_VERIFY_PER_MINUTE = env_int("KARMA_VERIFY_PER_MINUTE", 20)
 # Last active is written at most once per this many seconds per user.
 KARMA_LAST_ACTIVE_INTERVAL = 60
 

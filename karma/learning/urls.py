@@ -1,3 +1,7 @@
+from django.urls import path
+
+from karma.learning.views import certificates
+
 app_name = "learning"
 
 # Each view module adds its own routes below; keep them grouped by module.
@@ -5,4 +9,11 @@ urlpatterns: list = [
     # The lesson player (views/player.py).
     # My Learning (views/my_learning.py).
     # Certificates and their public verification (views/certificates.py).
+    path(
+        "certificates/<str:certificate_id>/pdf/",
+        certificates.certificate_download,
+        name="certificate_pdf",
+    ),
+    path("verify/", certificates.verify, name="verify"),
+    path("verify/<str:code>/", certificates.verify_code, name="verify_code"),
 ]

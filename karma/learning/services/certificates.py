@@ -36,7 +36,8 @@ def issue_certificate(*, enrollment: Enrollment) -> Certificate:
                 learner=learner,
                 course=course,
                 enrollment=enrollment,
-                learner_name=learner.get_full_name() or learner.email,
+                # Never the email: the public verification page shows this.
+                learner_name=learner.get_full_name() or learner.public_id,
                 course_title=course.title,
             )
     except IntegrityError:
@@ -78,12 +79,29 @@ def issue_missing_certificates(*, course: Course) -> int:
     return len(issued)
 
 
+# Longer input is refused before it is read: a code is 19 characters, and
+# people add spaces or dashes of their own.
+MAX_TYPED_CODE_LENGTH = 40
+_CODE_CHARACTERS = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+
+
+def canonical_code(typed: str) -> str | None:
+    """Return `typed` as a code is stored (7KQ3-M9X2-P4W8-V6TJ), or None
+    when it cannot be one: however it was typed, in any case, with or
+    without dashes and spaces."""
+    if len(typed) > MAX_TYPED_CODE_LENGTH:
+        return None
+    # Crockford's reading: O is zero, I and L are one.
+    upper = typed.upper().translate(str.maketrans("OIL", "011"))
+    cleaned = "".join(ch for ch in upper if ch not in " -\t")
+    if len(cleaned) != 16 or not set(cleaned) <= _CODE_CHARACTERS:
+        return None
+    return "-".join(cleaned[i : i + 4] for i in range(0, 16, 4))
+
+
 def verify_certificate(code: str) -> Certificate | None:
     """Find a certificate by its verification code, however it was typed."""
-    # Crockford's reading: O is zero, I and L are one.
-    typed = code.upper().translate(str.maketrans("OIL", "011"))
-    cleaned = "".join(ch for ch in typed if ch.isalnum())
-    if len(cleaned) != 16:
+    canonical = canonical_code(code)
+    if canonical is None:
         return None
-    canonical = "-".join(cleaned[i : i + 4] for i in range(0, 16, 4))
     return Certificate.objects.filter(code=canonical).first()
