@@ -10,6 +10,7 @@ from karma.accounts import api as accounts_api
 from karma.api import views
 from karma.courses import api as courses_api
 from karma.enrollments import api as enrollments_api
+from karma.privacy import api as privacy_api
 from karma.web.middleware import csp_exempt
 
 app_name = "api"
@@ -37,6 +38,17 @@ urlpatterns = [
         "users/<str:public_id>/reactivate",
         accounts_api.UserReactivateView.as_view(),
         name="user_reactivate",
+    ),
+    # Data rights: export and erasure (karma/privacy/api.py).
+    path(
+        "users/<str:public_id>/data-export",
+        privacy_api.DataExportView.as_view(),
+        name="user_data_export",
+    ),
+    path(
+        "users/<str:public_id>/erase",
+        privacy_api.EraseUserView.as_view(),
+        name="user_erase",
     ),
     # Courses, modules and lessons (karma/courses/api.py).
     path("courses", courses_api.CourseListView.as_view(), name="course_list"),

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from karma.config.env import env_bool, env_int, env_list, env_str
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "karma.enrollments",
     "karma.learning",
     "karma.assessments",
+    "karma.privacy",
     "karma.api",
 ]
 
@@ -227,6 +229,12 @@ KARMA_COVER_MAX_MB = env_int("KARMA_COVER_MAX_MB", 5)
 KARMA_DOCUMENT_MAX_MB = env_int("KARMA_DOCUMENT_MAX_MB", 20)
 KARMA_VIDEO_MAX_MB = env_int("KARMA_VIDEO_MAX_MB", 200)
 KARMA_BULK_MAX_MB = env_int("KARMA_BULK_MAX_MB", 5)
+# Retention (SPEC section 9), in days: karma.privacy deletes invitations this
+# long after they expired or were revoked, bulk-enrollment uploads this long
+# after they were sent, and generated exports under MEDIA_ROOT/exports/.
+KARMA_RETENTION_INVITATION_DAYS = env_int("KARMA_RETENTION_INVITATION_DAYS", 30)
+KARMA_RETENTION_UPLOAD_DAYS = env_int("KARMA_RETENTION_UPLOAD_DAYS", 30)
+KARMA_RETENTION_EXPORT_DAYS = env_int("KARMA_RETENTION_EXPORT_DAYS", 7)
 # Uploaded files are never served from MEDIA_URL: every download goes through
 # a view that checks the viewer may see the course.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -268,6 +276,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Run by `celery -A karma.config beat`; without a broker, run
+# `karma purge-expired` from cron instead.
+CELERY_BEAT_SCHEDULE = {
+    "privacy-purge-expired": {
+        "task": "karma.privacy.tasks.purge_expired_data",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 # --- API --------------------------------------------------------------------
 

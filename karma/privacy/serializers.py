@@ -1,0 +1,29 @@
+"""Shapes of the data rights endpoints."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from karma.privacy.services.erasure import REASON_MAX_LENGTH
+
+
+class EraseRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the person is erased; kept in the audit log.",
+    )
+    confirm = serializers.CharField(
+        max_length=254,
+        help_text="The person's email address, as a check that the id is "
+        "the one meant.",
+    )
+
+
+class ErasureSerializer(serializers.Serializer):
+    id = serializers.CharField(source="user.public_id")
+    name = serializers.CharField(source="user.name")
+    status = serializers.CharField(source="user.status")
+    changed = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Rows changed or removed, by model.",
+    )
