@@ -247,10 +247,14 @@ def get_attempt_for_user_or_404(user, public_id: str) -> Attempt:
 
 
 def get_own_attempt_or_404(user, public_id: str) -> Attempt:
-    """An attempt of `user` themselves, for saving and submitting."""
+    """An attempt of `user` themselves, for saving and submitting.
+
+    Raises Http404 for strangers, PermissionDenied for the course's staff,
+    who may read the attempt but not answer it.
+    """
     attempt = get_attempt_for_user_or_404(user, public_id)
     if attempt.learner_id != user.pk:
-        raise Http404("No such attempt")
+        raise PermissionDenied("Only the learner who made this attempt can answer it.")
     return attempt
 
 

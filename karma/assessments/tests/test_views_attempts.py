@@ -271,10 +271,14 @@ def test_save_refuses_a_made_up_option_with_a_message(learner_client, attempt):
     assert not Answer.objects.exists()
 
 
-def test_save_answers_404_to_someone_else(outsider_client, instructor_client, attempt):
-    for client in (outsider_client, instructor_client):
+def test_save_answers_404_to_strangers_and_403_to_the_course_staff(
+    outsider_client, other_instructor_client, instructor_client, attempt
+):
+    for client in (outsider_client, other_instructor_client):
         response = client.post(_page(attempt, "attempt_save"), _form(attempt))
         assert response.status_code == 404
+    response = instructor_client.post(_page(attempt, "attempt_save"), _form(attempt))
+    assert response.status_code == 403
     assert not Answer.objects.exists()
 
 
@@ -363,11 +367,12 @@ def test_a_late_submit_warns_that_the_answers_were_not_taken(learner, enrolled):
     assert attempt.score_points == 0
 
 
-def test_submit_answers_404_to_someone_else(
-    outsider_client, instructor_client, attempt
+def test_submit_answers_404_to_strangers_and_403_to_the_course_staff(
+    outsider_client, other_instructor_client, instructor_client, attempt
 ):
-    for client in (outsider_client, instructor_client):
+    for client in (outsider_client, other_instructor_client):
         assert client.post(_page(attempt, "attempt_submit")).status_code == 404
+    assert instructor_client.post(_page(attempt, "attempt_submit")).status_code == 403
     attempt.refresh_from_db()
     assert attempt.is_open
 
