@@ -11,6 +11,7 @@ from karma.api import views
 from karma.assessments.api import attempts as assessments_api
 from karma.courses import api as courses_api
 from karma.enrollments import api as enrollments_api
+from karma.privacy import api as privacy_api
 from karma.web.middleware import csp_exempt
 
 app_name = "api"
@@ -38,6 +39,17 @@ urlpatterns = [
         "users/<str:public_id>/reactivate",
         accounts_api.UserReactivateView.as_view(),
         name="user_reactivate",
+    ),
+    # Data rights: export and erasure (karma/privacy/api.py).
+    path(
+        "users/<str:public_id>/data-export",
+        privacy_api.DataExportView.as_view(),
+        name="user_data_export",
+    ),
+    path(
+        "users/<str:public_id>/erase",
+        privacy_api.EraseUserView.as_view(),
+        name="user_erase",
     ),
     # Courses, modules and lessons (karma/courses/api.py).
     path("courses", courses_api.CourseListView.as_view(), name="course_list"),
