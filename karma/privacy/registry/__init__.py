@@ -18,21 +18,18 @@ reference or a personal-looking field is neither here nor in
 
 Erasure runs the holdings in the order listed, inside one transaction; the
 user row comes last, so every handler before it still sees the person's
-address and name (kept in ErasureContext too).
+address and name (kept in ErasureContext too). The handlers live in
+handlers.py beside this file.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.apps import apps
-from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.models import Session
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q, QuerySet
 from rest_framework_simplejwt.token_blacklist.models import (
     BlacklistedToken,
@@ -43,68 +40,36 @@ from karma.accounts.models import Invitation, User
 from karma.assessments.models import Answer, Attempt
 from karma.audit.models import AuditEvent
 from karma.courses.models import Course, CourseInstructor
-from karma.enrollments.models import (
-    BulkEnrollmentJob,
-    BulkEnrollmentRow,
-    BulkJobStatus,
-    Enrollment,
-)
+from karma.enrollments.models import BulkEnrollmentJob, Enrollment
 from karma.learning.models import Certificate, LessonProgress
+from karma.privacy.registry import handlers
+from karma.privacy.registry.handlers import (
+    ERASED_FIRST_NAME,
+    ERASED_LAST_NAME,
+    REDACTED,
+    ErasureContext,
+    erased_email,
+)
 
-ERASED_FIRST_NAME = "Erased"
-ERASED_LAST_NAME = "learner"
-# What erased spreadsheet rows and texts say instead of the person.
-ERASED_TEXT = "erased"
-REDACTED = "[erased]"
-
-
-def erased_email(user: User) -> str:
-    """Return the address an erased account gets: unique, and undeliverable
-    (the .invalid top-level domain is reserved for exactly this)."""
-    return f"erased-{user.public_id}@invalid"
+__all__ = [
+    "ERASED_FIRST_NAME",
+    "ERASED_LAST_NAME",
+    "HOLDINGS",
+    "NOT_PERSONAL",
+    "REDACTED",
+    "Erasure",
+    "ErasureContext",
+    "Holding",
+    "erased_email",
+    "holding_for",
+    "run_erasure",
+]
 
 
 class Erasure(StrEnum):
     ANONYMISE = "anonymise"
     DELETE = "delete"
     KEEP = "keep"
-
-
-@dataclass(frozen=True)
-class ErasureContext:
-    """What erasure handlers need: the person as they were before it."""
-
-    learner: User
-    email: str
-    first_name: str
-    last_name: str
-    now: datetime
-    # Uploaded files to remove once the transaction commits.
-    files_to_delete: list[str] = field(default_factory=list)
-
-    @classmethod
-    def before_erasing(cls, learner: User, *, now: datetime) -> ErasureContext:
-        return cls(
-            learner=learner,
-            email=learner.email,
-            first_name=learner.first_name,
-            last_name=learner.last_name,
-            now=now,
-        )
-
-    def redact(self, text: str) -> str:
-        """Return `text` with the person's address and names replaced."""
-        needles = {self.email, self.first_name, self.last_name}
-        needles.add(f"{self.first_name} {self.last_name}".strip())
-        # Longest first, so the full name goes before its parts; one-letter
-        # names would blank every such letter, so they are left alone.
-        wanted = sorted((n for n in needles if len(n) > 1), key=len, reverse=True)
-        if not wanted or not text:
-            return text
-        alternatives = "|".join(re.escape(needle) for needle in wanted)
-        # Lookarounds rather than \b: names may start or end with a symbol.
-        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-        return pattern.sub(REDACTED, text)
 
 
 @dataclass(frozen=True)
@@ -134,159 +99,6 @@ class Holding:
         return f"data/{self.label}.json"
 
 
-# --- Erasure handlers ------------------------------------------------------
-
-
-def _sessions_of(user: User) -> QuerySet[Session]:
-    # Session rows name their user only inside the signed payload, so each
-    # one is decoded. Erasure is rare and sessions are few enough; with a
-    # cache session engine the table is empty and the credentials
-    # generation (bumped with the user row) ends those sessions instead.
-    keys = [
-        session.session_key
-        for session in Session.objects.iterator(chunk_size=2000)
-        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
-    ]
-    return Session.objects.filter(session_key__in=keys)
-
-
-def _delete_sessions(context: ErasureContext) -> int:
-    deleted, _ = _sessions_of(context.learner).delete()
-    return deleted
-
-
-def _blacklist_tokens(context: ErasureContext) -> int:
-    open_tokens = OutstandingToken.objects.filter(user=context.learner).exclude(
-        blacklistedtoken__isnull=False
-    )
-    created = BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in open_tokens],
-        ignore_conflicts=True,
-    )
-    return len(created)
-
-
-def _delete_invitations(context: ErasureContext) -> int:
-    deleted, _ = Invitation.objects.filter(user=context.learner).delete()
-    return deleted
-
-
-def _redact_audit_reasons(context: ErasureContext) -> int:
-    """Replace the person's name and address in the reasons of entries
-    about them or by them.
-
-    The only change ever made to audit entries, and made through the
-    queryset because AuditEvent.save() refuses updates: the entries stay as
-    the legal record of what happened, but a reason typed by an admin
-    ("at the request of ...") must not keep the name erasure removes.
-    """
-    changed = 0
-    events = AuditEvent.objects.filter(
-        Q(subject=context.learner) | Q(actor=context.learner)
-    ).exclude(reason="")
-    for pk, reason in events.values_list("pk", "reason"):
-        redacted = context.redact(reason)
-        if redacted != reason:
-            AuditEvent.objects.filter(pk=pk).update(reason=redacted)
-            changed += 1
-    return changed
-
-
-def _remove_course_links(context: ErasureContext) -> int:
-    deleted, _ = CourseInstructor.objects.filter(instructor=context.learner).delete()
-    return deleted
-
-
-def _bulk_rows_of(user: User) -> QuerySet[BulkEnrollmentRow]:
-    # Rows that never matched an account (unknown or invalid outcomes)
-    # name the person only by address.
-    return BulkEnrollmentRow.objects.filter(
-        Q(learner=user) | Q(email__iexact=user.email)
-    )
-
-
-def _anonymise_bulk_rows(context: ErasureContext) -> int:
-    """Blank the person's address and names in every bulk job's report,
-    cancel unconfirmed jobs that list them and drop those jobs' uploads."""
-    rows = list(_bulk_rows_of(context.learner))
-    for row in rows:
-        row.email = ERASED_TEXT
-        row.first_name = ""
-        row.last_name = ""
-        row.message = context.redact(row.message)[:500]
-    BulkEnrollmentRow.objects.bulk_update(
-        rows, ["email", "first_name", "last_name", "message"], batch_size=500
-    )
-
-    job_ids = {row.job_id for row in rows}
-    # A confirmed job would read "erased" as an address to act on.
-    BulkEnrollmentJob.objects.filter(pk__in=job_ids, status=BulkJobStatus.READY).update(
-        status=BulkJobStatus.CANCELLED, finished_at=context.now
-    )
-    # The uploaded file holds the address too; the review no longer needs
-    # it once the rows are stored (they are, or the rows would not be here).
-    with_files = BulkEnrollmentJob.objects.filter(pk__in=job_ids).exclude(upload="")
-    context.files_to_delete.extend(with_files.values_list("upload", flat=True))
-    with_files.update(upload="")
-    return len(rows)
-
-
-def _anonymise_certificates(context: ErasureContext) -> int:
-    return Certificate.objects.filter(learner=context.learner).update(
-        learner_name=f"{ERASED_FIRST_NAME} {ERASED_LAST_NAME}"
-    )
-
-
-def _blank_answer_texts(context: ErasureContext) -> int:
-    """Blank short-answer texts and graders' feedback; points stay, so
-    scores and course figures do not move."""
-    answers = list(
-        Answer.objects.filter(attempt__learner=context.learner).exclude(
-            Q(feedback="") & ~Q(response__has_key="text")
-        )
-    )
-    for answer in answers:
-        if isinstance(answer.response, dict) and "text" in answer.response:
-            answer.response = {**answer.response, "text": ""}
-        answer.feedback = ""
-    Answer.objects.bulk_update(answers, ["response", "feedback"], batch_size=500)
-    return len(answers)
-
-
-def _anonymise_user(context: ErasureContext) -> int:
-    user = context.learner
-    user.first_name = ERASED_FIRST_NAME
-    user.last_name = ERASED_LAST_NAME
-    user.email = erased_email(user)
-    user.set_unusable_password()
-    user.is_active = False
-    user.must_change_password = False
-    # Ends every session and API token minted before, at once.
-    user.credentials_generation += 1
-    user.save(
-        update_fields=[
-            "first_name",
-            "last_name",
-            "email",
-            "password",
-            "is_active",
-            "must_change_password",
-            "credentials_generation",
-        ]
-    )
-    return 1
-
-
-def _delete_files_on_commit(context: ErasureContext) -> None:
-    from django.core.files.storage import default_storage
-
-    def delete() -> None:
-        for name in context.files_to_delete:
-            default_storage.delete(name)
-
-    transaction.on_commit(delete, robust=True)
-
-
 # --- The registry ------------------------------------------------------------
 
 HOLDINGS: tuple[Holding, ...] = (
@@ -295,8 +107,8 @@ HOLDINGS: tuple[Holding, ...] = (
         erasure=Erasure.DELETE,
         explanation="Signed-in browser sessions. Not exported: a session key "
         "is a credential. Erasure deletes them.",
-        rows=_sessions_of,
-        erase=_delete_sessions,
+        rows=handlers.sessions_of,
+        erase=handlers.delete_sessions,
     ),
     Holding(
         label="token_blacklist.OutstandingToken",
@@ -307,7 +119,7 @@ HOLDINGS: tuple[Holding, ...] = (
         "every one.",
         rows=lambda user: OutstandingToken.objects.filter(user=user),
         fields=("jti", "created_at", "expires_at", "blacklistedtoken__blacklisted_at"),
-        erase=_blacklist_tokens,
+        erase=handlers.blacklist_tokens,
     ),
     Holding(
         label="token_blacklist.BlacklistedToken",
@@ -331,7 +143,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "revoked_at",
             "invited_by__public_id",
         ),
-        erase=_delete_invitations,
+        erase=handlers.delete_invitations,
     ),
     Holding(
         label="audit.AuditEvent",
@@ -351,7 +163,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "details",
             "reason",
         ),
-        erase=_redact_audit_reasons,
+        erase=handlers.redact_audit_reasons,
         belongs_to_person=False,
     ),
     Holding(
@@ -370,7 +182,7 @@ HOLDINGS: tuple[Holding, ...] = (
         "Erasure removes them from those courses.",
         rows=lambda user: CourseInstructor.objects.filter(instructor=user),
         fields=("course__public_id", "course__title", "added_at"),
-        erase=_remove_course_links,
+        erase=handlers.remove_course_links,
     ),
     Holding(
         label="enrollments.Enrollment",
@@ -418,7 +230,7 @@ HOLDINGS: tuple[Holding, ...] = (
         "Erasure replaces the address and names, cancels jobs still waiting "
         "for confirmation that list them, and deletes those jobs' uploaded "
         "files.",
-        rows=_bulk_rows_of,
+        rows=handlers.bulk_rows_of,
         fields=(
             "job__public_id",
             "job__course__public_id",
@@ -429,7 +241,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "outcome",
             "message",
         ),
-        erase=_anonymise_bulk_rows,
+        erase=handlers.anonymise_bulk_rows,
         belongs_to_person=False,
     ),
     Holding(
@@ -467,7 +279,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "course_title",
             "issued_at",
         ),
-        erase=_anonymise_certificates,
+        erase=handlers.anonymise_certificates,
     ),
     Holding(
         label="assessments.Attempt",
@@ -510,7 +322,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "feedback",
             "graded_at",
         ),
-        erase=_blank_answer_texts,
+        erase=handlers.blank_answer_texts,
     ),
     Holding(
         label="accounts.User",
@@ -533,7 +345,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "last_login",
             "last_active_at",
         ),
-        erase=_anonymise_user,
+        erase=handlers.anonymise_user,
     ),
 )
 
@@ -563,5 +375,5 @@ def run_erasure(context: ErasureContext) -> dict[str, int]:
     for holding in HOLDINGS:
         if holding.erase is not None:
             changed[holding.label] = holding.erase(context)
-    _delete_files_on_commit(context)
+    handlers.delete_files_on_commit(context)
     return changed
