@@ -11,6 +11,7 @@ from karma.api import views
 from karma.assessments.api import attempts as assessments_api
 from karma.courses import api as courses_api
 from karma.enrollments import api as enrollments_api
+from karma.learning import api_certificates as certificates_api
 from karma.privacy import api as privacy_api
 from karma.web.middleware import csp_exempt
 
@@ -149,6 +150,27 @@ urlpatterns = [
         "attempts/<str:attempt_id>/submit",
         assessments_api.AttemptSubmitView.as_view(),
         name="attempt_submit",
+    ),
+    # Certificates (karma/learning/api_certificates.py).
+    path(
+        "certificates",
+        certificates_api.CertificateListView.as_view(),
+        name="certificate_list",
+    ),
+    path(
+        "certificates/verify/<str:code>",
+        certificates_api.CertificateVerifyView.as_view(),
+        name="certificate_verify",
+    ),
+    path(
+        "certificates/<str:certificate_id>",
+        certificates_api.CertificateDetailView.as_view(),
+        name="certificate_detail",
+    ),
+    path(
+        "certificates/<str:certificate_id>/pdf",
+        certificates_api.CertificatePdfView.as_view(),
+        name="certificate_pdf",
     ),
     # The schema and its docs page.
     path("schema/", views.SchemaView.as_view(), name="schema"),
