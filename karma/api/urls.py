@@ -8,9 +8,12 @@ from django.urls import path, re_path
 
 from karma.accounts import api as accounts_api
 from karma.api import views
+from karma.assessments.api import attempts as assessments_api
 from karma.assessments.api import grading as grading_api
 from karma.courses import api as courses_api
 from karma.enrollments import api as enrollments_api
+from karma.learning import api_certificates as certificates_api
+from karma.privacy import api as privacy_api
 from karma.web.middleware import csp_exempt
 
 app_name = "api"
@@ -38,6 +41,17 @@ urlpatterns = [
         "users/<str:public_id>/reactivate",
         accounts_api.UserReactivateView.as_view(),
         name="user_reactivate",
+    ),
+    # Data rights: export and erasure (karma/privacy/api.py).
+    path(
+        "users/<str:public_id>/data-export",
+        privacy_api.DataExportView.as_view(),
+        name="user_data_export",
+    ),
+    path(
+        "users/<str:public_id>/erase",
+        privacy_api.EraseUserView.as_view(),
+        name="user_erase",
     ),
     # Courses, modules and lessons (karma/courses/api.py).
     path("courses", courses_api.CourseListView.as_view(), name="course_list"),
@@ -111,6 +125,53 @@ urlpatterns = [
         "bulk-enrollments/<str:job_id>/confirm",
         enrollments_api.BulkEnrollmentConfirmView.as_view(),
         name="bulk_enrollment_confirm",
+    ),
+    # Quizzes and attempts (karma/assessments/api/attempts.py).
+    path(
+        "assessments/<str:assessment_id>",
+        assessments_api.AssessmentDetailView.as_view(),
+        name="assessment_detail",
+    ),
+    path(
+        "assessments/<str:assessment_id>/attempts",
+        assessments_api.AssessmentAttemptsView.as_view(),
+        name="assessment_attempts",
+    ),
+    path(
+        "attempts/<str:attempt_id>",
+        assessments_api.AttemptDetailView.as_view(),
+        name="attempt_detail",
+    ),
+    path(
+        "attempts/<str:attempt_id>/answers",
+        assessments_api.AttemptAnswersView.as_view(),
+        name="attempt_answers",
+    ),
+    path(
+        "attempts/<str:attempt_id>/submit",
+        assessments_api.AttemptSubmitView.as_view(),
+        name="attempt_submit",
+    ),
+    # Certificates (karma/learning/api_certificates.py).
+    path(
+        "certificates",
+        certificates_api.CertificateListView.as_view(),
+        name="certificate_list",
+    ),
+    path(
+        "certificates/verify/<str:code>",
+        certificates_api.CertificateVerifyView.as_view(),
+        name="certificate_verify",
+    ),
+    path(
+        "certificates/<str:certificate_id>",
+        certificates_api.CertificateDetailView.as_view(),
+        name="certificate_detail",
+    ),
+    path(
+        "certificates/<str:certificate_id>/pdf",
+        certificates_api.CertificatePdfView.as_view(),
+        name="certificate_pdf",
     ),
     # Grading short answers (karma/assessments/api/grading.py).
     path(
