@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from karma.accounts.tests.factories import InstructorFactory
 from karma.assessments.models import Answer, Attempt, AttemptStatus
-from karma.assessments.selectors import quiz_panel
+from karma.assessments.selectors import attempt_history, quiz_panel
 from karma.assessments.services.attempts import start_attempt, submit_attempt
 from karma.assessments.tests.factories import (
     AssessmentFactory,
@@ -460,3 +460,44 @@ def test_panel_closes_an_expired_attempt_it_lists(learner, enrolled):
 
     assert panel["resume_url"] is None and panel["can_start"]
     assert panel["attempts"][0]["status"] == AttemptStatus.FINAL
+
+
+# The attempt history of profiles and My Learning
+
+
+def test_history_lists_submitted_attempts_newest_first(
+    learner, enrolled, django_assert_max_num_queries
+):
+    assessment = AssessmentFactory(
+        lesson__module__course=enrolled.course, lesson__title="Final quiz"
+    )
+    QuestionFactory(assessment=assessment)
+    for _ in range(3):
+        submit_attempt(
+            attempt=start_attempt(assessment=assessment, learner=learner),
+            learner=learner,
+        )
+    start_attempt(assessment=assessment, learner=learner)
+
+    with django_assert_max_num_queries(2):
+        rows = attempt_history(learner=learner)
+
+    assert [row["number"] for row in rows] == [3, 2, 1]
+    assert rows[0]["lesson_title"] == "Final quiz"
+    assert rows[0]["course_title"] == enrolled.course.title
+    assert rows[0]["status"] == AttemptStatus.FINAL and rows[0]["passed"] is False
+
+
+def test_history_narrows_to_the_courses_given(learner, enrolled, attempt):
+    submit_attempt(attempt=attempt, learner=learner)
+    other = AssessmentFactory()
+    QuestionFactory(assessment=other)
+    self_enroll(learner=learner, course=other.lesson.course)
+    submit_attempt(
+        attempt=start_attempt(assessment=other, learner=learner), learner=learner
+    )
+
+    rows = attempt_history(learner=learner, course_ids=[other.lesson.course_id])
+
+    assert [row["course_id"] for row in rows] == [other.lesson.course.public_id]
+    assert len(attempt_history(learner=learner)) == 2
