@@ -30,6 +30,8 @@ from karma.courses.models import (
     Module,
     Visibility,
 )
+from karma.learning.services.certificates import issue_missing_certificates
+from karma.learning.services.progress import recompute_course
 
 logger = logging.getLogger(__name__)
 
@@ -192,15 +194,30 @@ def update_settings(
         _serialise_prerequisite_edits()
         _lock(course)
         _check_prerequisites(course, prerequisites)
+        was_passing, had_certificate = _stored_rules(course)
         course.enrollment_type = enrollment_type
         course.visibility = visibility
         course.require_passing_quizzes = require_passing_quizzes
         course.certificate_enabled = certificate_enabled
         course.save()
         course.prerequisites.set(prerequisites)
+        if was_passing != require_passing_quizzes:
+            # A quiz failed but submitted counts, or stops counting.
+            recompute_course(course=course)
+        if certificate_enabled and not had_certificate:
+            issue_missing_certificates(course=course)
 
     logger.info("course settings saved", extra={"course_id": course.public_id})
     return course
+
+
+def _stored_rules(course: Course) -> tuple[bool, bool]:
+    """The completion settings as saved, whatever the caller set on `course`."""
+    return (
+        Course.objects.filter(pk=course.pk)
+        .values_list("require_passing_quizzes", "certificate_enabled")
+        .get()
+    )
 
 
 # Any advisory lock key unused elsewhere in Karma; "KARM" in ASCII.
@@ -356,12 +373,15 @@ def update_module(*, module: Module, name: str, description: str = "") -> Module
 
 
 def delete_module(*, module: Module) -> None:
-    files = [lesson.file.name for lesson in module.lessons.all() if lesson.file]
+    lessons = list(module.lessons.all())
+    files = [lesson.file.name for lesson in lessons if lesson.file]
     storage = Lesson._meta.get_field("file").storage
     with transaction.atomic():
         _lock(module.course)
         module.delete()
         _renumber(module.course.modules.all())
+        if any(lesson.required for lesson in lessons):
+            recompute_course(course=module.course)
         transaction.on_commit(lambda: [storage.delete(name) for name in files])
 
 
@@ -402,6 +422,8 @@ def add_lesson(*, module: Module, data: LessonInput) -> Lesson:
         last = module.lessons.aggregate(last=Max("position"))["last"]
         lesson.position = 0 if last is None else last + 1
         lesson.save()
+        if lesson.required:
+            recompute_course(course=module.course)
     logger.info("lesson added", extra={"course_id": module.course.public_id})
     return lesson
 
@@ -410,8 +432,12 @@ def update_lesson(*, lesson: Lesson, data: LessonInput) -> Lesson:
     if data.type != lesson.type:
         raise CourseError("A lesson's type cannot change.", field="type")
     old_file = lesson.file.name if lesson.file else ""
+    old_rule = (lesson.required, lesson.manual_completion)
     _apply_lesson(lesson, data, creating=False)
-    lesson.save()
+    with transaction.atomic():
+        lesson.save()
+        if (lesson.required, lesson.manual_completion) != old_rule:
+            recompute_course(course=lesson.course)
     # Replaced by an upload, or dropped for a link: either way it is unused.
     if old_file and old_file != (lesson.file.name or ""):
         Lesson._meta.get_field("file").storage.delete(old_file)
@@ -463,6 +489,8 @@ def delete_lesson(*, lesson: Lesson) -> None:
         _lock(lesson.course)
         lesson.delete()
         _renumber(lesson.module.lessons.all())
+        if lesson.required:
+            recompute_course(course=lesson.course)
         if name:
             transaction.on_commit(lambda: storage.delete(name))
 

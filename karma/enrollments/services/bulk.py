@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from karma.accounts.invitations import Invitee, invite_learners_in_bulk
@@ -50,6 +50,7 @@ from karma.enrollments.services.enrollments import (
     EnrollmentError,
     staff_enrollment_problem,
 )
+from karma.learning.services.progress import course_rule, recompute_enrollment
 from karma.lib.spreadsheets import (
     LearnerRow,
     SpreadsheetError,
@@ -510,6 +511,7 @@ def _apply(job: BulkEnrollmentJob, progress=None) -> dict[str, int]:
     )
     _report_progress(job, total * 4 // 5, progress)
     created_ids, reopened_ids = _enroll_rows(job, planned)
+    _count_progress(job, reopened_ids)
     final = _final_rows(job, planned)
     _report_progress(job, len(final), progress)
 
@@ -639,6 +641,26 @@ def _enroll_rows(
     )
     created_ids = list(job.enrollments.values_list("pk", flat=True))
     return created_ids, reopened_ids
+
+
+def _count_progress(job: BulkEnrollmentJob, reopened_ids: list[int]) -> None:
+    """Store the progress of the job's enrollments against the course.
+
+    New records have done nothing yet: one UPDATE gives them all the
+    course's count of required lessons. Reopened records kept figures that
+    the progress service maintained while they were dropped; the few that
+    already reach every required lesson complete now, like a single
+    reactivation.
+    """
+    job.enrollments.update(required_total=course_rule(job.course).total)
+    for start in range(0, len(reopened_ids), CHUNK):
+        finished = Enrollment.objects.filter(
+            pk__in=reopened_ids[start : start + CHUNK],
+            required_total__gt=0,
+            required_done__gte=F("required_total"),
+        )
+        for enrollment in finished:
+            recompute_enrollment(enrollment=enrollment)
 
 
 def _final_rows(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> list[PlannedRow]:

@@ -19,10 +19,20 @@ from karma.audit.services import record_event
 from karma.courses.models import Course, CourseStatus, EnrollmentType, Visibility
 from karma.enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus
 from karma.enrollments.notifications import notify_enrolled_after_commit
+from karma.learning.services.progress import recompute_enrollment
 
 logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.DROPPED)
+# What the progress service stores on an enrollment.
+PROGRESS_FIELDS = (
+    "status",
+    "progress_percent",
+    "required_done",
+    "required_total",
+    "completed_at",
+    "completion_evidence",
+)
 
 
 class EnrollmentError(Exception):
@@ -188,6 +198,7 @@ def _enroll(
             return EnrollResult(enrollment=enrollment, changed=False)
 
         _record(AuditKind.ENROLLMENT_CREATED, enrollment, actor=actor, reason=reason)
+        _count_progress(enrollment)
         notify_enrolled_after_commit([enrollment.pk])
 
     logger.info(
@@ -213,7 +224,19 @@ def _reopen(enrollment: Enrollment, *, actor: User | None, reason: str) -> Enrol
     enrollment.dropped_at = None
     enrollment.save(update_fields=["status", "dropped_at"])
     _record(AuditKind.ENROLLMENT_REACTIVATED, enrollment, actor=actor, reason=reason)
+    _count_progress(enrollment)
     return enrollment
+
+
+def _count_progress(enrollment: Enrollment) -> None:
+    """Store the enrollment's progress against the course as it is now.
+
+    A new record learns how many lessons are required; a returning one may
+    find the course changed while it was away, or even complete.
+    """
+    counted = recompute_enrollment(enrollment=enrollment)
+    for name in PROGRESS_FIELDS:
+        setattr(enrollment, name, getattr(counted, name))
 
 
 # --- Changing an enrollment ----------------------------------------------------------

@@ -17,7 +17,12 @@ from django.utils import timezone
 from karma.accounts.tests.factories import LearnerFactory
 from karma.audit.models import AuditEvent, AuditKind
 from karma.courses.models import CourseStatus, EnrollmentType, Visibility
-from karma.courses.tests.factories import CourseFactory, PublishedCourseFactory
+from karma.courses.tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    ModuleFactory,
+    PublishedCourseFactory,
+)
 from karma.enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus
 from karma.enrollments.services.enrollments import (
     EnrollmentError,
@@ -28,6 +33,7 @@ from karma.enrollments.services.enrollments import (
     self_enroll,
 )
 from karma.enrollments.tasks import send_enrollment_emails
+from karma.learning.services.lessons import record_reached_end
 
 STATES = {
     "draft": {"status": CourseStatus.DRAFT, "visibility": Visibility.PUBLIC},
@@ -290,7 +296,10 @@ def test_reactivate_brings_back_the_same_record(instructor, enrollment):
 def test_enrolling_a_dropped_learner_reuses_the_record(
     instructor, learner, course, enrollment, how
 ):
-    Enrollment.objects.filter(pk=enrollment.pk).update(progress_percent=25)
+    # One lesson of four read: the progress the learner comes back to.
+    module = ModuleFactory(course=course)
+    lessons = [LessonFactory(module=module) for _ in range(4)]
+    record_reached_end(enrollment=enrollment, lesson=lessons[0])
     drop_enrollment(enrollment=enrollment, dropped_by=instructor)
 
     if how == "self":

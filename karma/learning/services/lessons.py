@@ -8,6 +8,7 @@ evidence and then asks the progress service to recount the enrollment.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,9 +39,58 @@ VIDEO_SLACK_SECONDS = 5.0
 # Writes to Enrollment.last_active_at at most this often per enrollment.
 LAST_ACTIVE_EVERY = timedelta(minutes=1)
 
+# Bounds on what a player may report in one event: no lesson video runs
+# longer than this, and a browser's played ranges are a handful, not
+# thousands (each pause-and-seek adds one).
+MAX_VIDEO_SECONDS = 24 * 60 * 60
+MAX_RANGES = 1000
+
 
 class LessonEventError(Exception):
-    """A progress event that does not apply to this lesson."""
+    """A progress event that does not apply to this lesson, or input that
+    does not describe one; `field` names the input at fault, if one is."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CompletionRule:
+    """How a lesson counts as complete, as the player offers it."""
+
+    # At least 90% of an uploaded video played.
+    VIDEO = "video"
+    # A text or document scrolled to its end.
+    READ_TO_END = "reached_end"
+    # The learner clicks Mark complete: lessons set to manual completion,
+    # and linked videos, whose playing Karma cannot see.
+    CLICK = "mark_complete"
+    # A quiz submitted (or passed, under a passing rule).
+    QUIZ = "quiz"
+
+
+def completion_rule(lesson: Lesson) -> str:
+    """Return the CompletionRule that completes `lesson`."""
+    if lesson.type == LessonType.QUIZ:
+        return CompletionRule.QUIZ
+    if lesson.manual_completion:
+        return CompletionRule.CLICK
+    if lesson.type == LessonType.VIDEO:
+        # A linked video plays on another site, out of the player's sight.
+        return CompletionRule.VIDEO if lesson.file else CompletionRule.CLICK
+    return CompletionRule.READ_TO_END
+
+
+class LessonEvent:
+    """The events a player (page or API client) reports."""
+
+    HEARTBEAT = "heartbeat"
+    VIDEO = "video"
+    REACHED_END = "reached_end"
+    MARK_COMPLETE = "mark_complete"
+
+    ALL = (HEARTBEAT, VIDEO, REACHED_END, MARK_COMPLETE)
 
 
 @dataclass(frozen=True)
@@ -63,6 +113,74 @@ def learning_enrollment(*, learner, course) -> Enrollment | None:
         .order_by("status", "-enrolled_at", "-pk")  # "active" sorts first
         .first()
     )
+
+
+def record_lesson_event(
+    *,
+    enrollment: Enrollment,
+    lesson: Lesson,
+    event: str,
+    ranges: Iterable[tuple[float, float]] = (),
+    duration: float = 0.0,
+    now: datetime | None = None,
+) -> LessonState:
+    """Apply one event the player reported; raise LessonEventError when the
+    event is unknown or does not apply to this lesson."""
+    if event == LessonEvent.HEARTBEAT:
+        progress = record_heartbeat(enrollment=enrollment, lesson=lesson, now=now)
+        return LessonState(progress, False, enrollment)
+    if event == LessonEvent.VIDEO:
+        return record_video_watched(
+            enrollment=enrollment,
+            lesson=lesson,
+            ranges=ranges,
+            duration=duration,
+            now=now,
+        )
+    if event == LessonEvent.REACHED_END:
+        return record_reached_end(enrollment=enrollment, lesson=lesson, now=now)
+    if event == LessonEvent.MARK_COMPLETE:
+        return mark_complete(enrollment=enrollment, lesson=lesson, now=now)
+    raise LessonEventError(f"Use one of: {', '.join(LessonEvent.ALL)}.", field="event")
+
+
+def clean_video_report(raw_ranges: object, raw_duration: object) -> tuple:
+    """Check the played ranges and duration a player sent.
+
+    Returns (ranges, duration) as floats; raises LessonEventError naming
+    the problem for anything that is not a list of [start, end] pairs of
+    finite seconds and a finite positive duration.
+    """
+    duration = _seconds(raw_duration, "duration")
+    if not 0 < duration <= MAX_VIDEO_SECONDS:
+        raise LessonEventError(
+            "Give the video's length in seconds, more than 0.", field="duration"
+        )
+    if not isinstance(raw_ranges, list) or len(raw_ranges) > MAX_RANGES:
+        raise LessonEventError(
+            f"Give a list of at most {MAX_RANGES} [start, end] pairs.", field="ranges"
+        )
+    ranges = []
+    for pair in raw_ranges:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise LessonEventError("Each range is a [start, end] pair.", field="ranges")
+        start, end = _seconds(pair[0], "ranges"), _seconds(pair[1], "ranges")
+        if start < 0 or end < start:
+            raise LessonEventError(
+                "Each range runs forward from a start of 0 or more.", field="ranges"
+            )
+        ranges.append((start, end))
+    return ranges, duration
+
+
+def _seconds(raw: object, field: str) -> float:
+    # bool is an int to Python, but true is no number of seconds.
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise LessonEventError("Give numbers of seconds.", field=field)
+    value = float(raw)
+    if not math.isfinite(value):
+        raise LessonEventError("Give finite numbers of seconds.", field=field)
+    return value
 
 
 def open_lesson(*, enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
@@ -115,7 +233,7 @@ def record_video_watched(
     now = now or timezone.now()
     with transaction.atomic():
         progress = _locked_progress(enrollment, lesson, now)
-        if progress.video_duration is None and duration > 0:
+        if progress.video_duration is None and _finite(duration) and duration > 0:
             progress.video_duration = float(duration)
         length = progress.video_duration or 0.0
         progress.video_watched = merge_ranges(
@@ -142,10 +260,7 @@ def record_reached_end(
     *, enrollment: Enrollment, lesson: Lesson, now: datetime | None = None
 ) -> LessonState:
     """Complete a text or document lesson scrolled to its end."""
-    if lesson.manual_completion or lesson.type not in (
-        LessonType.TEXT,
-        LessonType.DOCUMENT,
-    ):
+    if completion_rule(lesson) != CompletionRule.READ_TO_END:
         raise LessonEventError("This lesson is not completed by scrolling.")
     now = now or timezone.now()
     with transaction.atomic():
@@ -158,8 +273,9 @@ def record_reached_end(
 def mark_complete(
     *, enrollment: Enrollment, lesson: Lesson, now: datetime | None = None
 ) -> LessonState:
-    """Complete a lesson the instructor set to manual completion."""
-    if not lesson.manual_completion or lesson.type == LessonType.QUIZ:
+    """Complete a lesson the learner completes by a click: one set to manual
+    completion, or a linked video."""
+    if completion_rule(lesson) != CompletionRule.CLICK:
         raise LessonEventError("This lesson completes by itself, not by a click.")
     now = now or timezone.now()
     with transaction.atomic():
@@ -200,9 +316,15 @@ def record_quiz_outcome(
 def merge_ranges(
     ranges: Iterable[tuple[float, float]], *, limit: float
 ) -> list[list[float]]:
-    """Sort, clip to [0, limit] and merge overlapping second ranges."""
+    """Sort, clip to [0, limit] and merge overlapping second ranges.
+
+    Pairs that are not finite numbers are dropped: max() and min() would
+    otherwise turn a NaN into a range covering the whole video.
+    """
     clipped = []
     for start, end in ranges:
+        if not (_finite(start) and _finite(end)):
+            continue
         start, end = max(0.0, float(start)), min(float(limit), float(end))
         if end > start:
             clipped.append((start, end))
@@ -219,10 +341,18 @@ def watched_seconds(ranges: Iterable[Iterable[float]]) -> float:
     return sum(end - start for start, end in ranges)
 
 
+def _finite(value: object) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _require_rule(lesson: Lesson, lesson_type: str) -> None:
-    if lesson.type != lesson_type or (
-        lesson.manual_completion and lesson_type != LessonType.QUIZ
-    ):
+    wanted = (
+        CompletionRule.QUIZ if lesson_type == LessonType.QUIZ else CompletionRule.VIDEO
+    )
+    if lesson.type != lesson_type or completion_rule(lesson) != wanted:
         raise LessonEventError("This event does not apply to this lesson.")
 
 

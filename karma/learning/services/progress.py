@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from karma.audit.models import AuditKind
@@ -110,13 +110,7 @@ def recompute_course(*, course: Course) -> int:
     """
     rule = course_rule(course)
     with transaction.atomic():
-        enrollments = _counted(
-            Enrollment.objects.select_for_update(of=("self",)).filter(
-                course=course,
-                status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.DROPPED],
-            ),
-            rule,
-        )
+        enrollments = _counted(course, rule)
         changed = [
             enrollment
             for enrollment in enrollments
@@ -136,19 +130,26 @@ def recompute_course(*, course: Course) -> int:
     return len(changed)
 
 
-def _counted(enrollments: QuerySet[Enrollment], rule: CourseRule) -> list:
+def _counted(course: Course, rule: CourseRule) -> list[Enrollment]:
+    """Lock the course's open enrollments and count each one's done lessons."""
+    open_enrollments = Enrollment.objects.filter(
+        course=course,
+        status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.DROPPED],
+    )
     # select_for_update cannot be combined with GROUP BY on PostgreSQL, so
-    # the rows are locked first and counted in a second query.
-    locked = list(enrollments.order_by("pk"))
+    # the rows are locked first and counted in a second query. The count
+    # filters by course rather than by the locked ids: a list of ten
+    # thousand ids would pass SQLite's limit on query parameters.
+    locked = list(open_enrollments.select_for_update(of=("self",)).order_by("pk"))
     counts = dict(
-        Enrollment.objects.filter(pk__in=[e.pk for e in locked])
-        .annotate(
+        open_enrollments.annotate(
             done=Count("lesson_progress", filter=rule.done_filter("lesson_progress__"))
-        )
-        .values_list("pk", "done")
+        ).values_list("pk", "done")
     )
     for enrollment in locked:
         enrollment.counted_done = counts.get(enrollment.pk, 0)
+        # Completing one reads its course; it is this one.
+        enrollment.course = course
     return locked
 
 
