@@ -23,10 +23,17 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from karma.accounts.models import User
+from karma.assessments.services import authoring
+from karma.assessments.services.authoring import (
+    OptionInput,
+    PairInput,
+    QuestionInput,
+)
 from karma.courses import services
 from karma.courses.models import (
     Course,
     EnrollmentType,
+    Lesson,
     LessonType,
     Visibility,
 )
@@ -47,6 +54,10 @@ class DemoLesson:
     asset: str = ""
     body: str = ""
     required: bool = True
+    # Quiz lessons: settings that differ from the defaults, and the
+    # questions as written in courses.toml (see _question_input).
+    settings: dict | None = None
+    questions: Sequence[dict] = ()
 
 
 @dataclass(frozen=True)
@@ -88,12 +99,17 @@ def _course_from(entry: dict) -> DemoCourse:
         DemoModule(
             name=module["name"],
             description=module.get("description", ""),
-            lessons=[DemoLesson(**lesson) for lesson in module["lesson"]],
+            lessons=[_lesson_from(lesson) for lesson in module["lesson"]],
         )
         for module in entry.pop("module")
     ]
     cover = entry.pop("cover", None)
     return DemoCourse(**entry, modules=modules, cover=tuple(cover) if cover else None)
+
+
+def _lesson_from(entry: dict) -> DemoLesson:
+    questions = tuple(entry.pop("question", ()))
+    return DemoLesson(**entry, questions=questions)
 
 
 def load_demo_courses(
@@ -127,7 +143,9 @@ def _build_course(
             course=course, name=module_spec.name, description=module_spec.description
         )
         for lesson_spec in module_spec.lessons:
-            services.add_lesson(module=module, data=_lesson_input(lesson_spec))
+            lesson = services.add_lesson(module=module, data=_lesson_input(lesson_spec))
+            if lesson.type == LessonType.QUIZ:
+                _build_quiz(lesson, lesson_spec)
 
     prerequisites = Course.objects.filter(owner=owner, title__in=spec.prerequisites)
     services.update_settings(
@@ -168,8 +186,50 @@ def _lesson_input(spec: DemoLesson) -> LessonInput:
         path = ASSETS / spec.asset
         upload = SimpleUploadedFile(path.name, path.read_bytes(), "video/webm")
         return LessonInput(**common, file=upload)
-    # TODO(#5): give the quiz its questions; remove once the quiz builder exists.
     return LessonInput(**common)
+
+
+def _build_quiz(lesson: Lesson, spec: DemoLesson) -> None:
+    """Give a quiz lesson its settings and questions, through the same
+    services as the quiz builder."""
+    assessment = authoring.assessment_for(lesson)
+    if spec.settings:
+        current = {name: getattr(assessment, name) for name in QUIZ_SETTINGS}
+        authoring.update_assessment_settings(
+            assessment=assessment, **{**current, **spec.settings}
+        )
+    for entry in spec.questions:
+        authoring.add_question(assessment=assessment, data=_question_input(entry))
+
+
+QUIZ_SETTINGS = (
+    "passing_score",
+    "time_limit_minutes",
+    "attempt_limit",
+    "randomize_questions",
+    "show_results",
+    "allow_review",
+    "require_passing",
+)
+
+
+def _question_input(entry: dict) -> QuestionInput:
+    """A question of courses.toml: `options` as {text, correct} tables,
+    `pairs` as [prompt, answer], `answer` for true or false, `guidance`
+    for a short answer."""
+    return QuestionInput(
+        type=entry["type"],
+        prompt=entry["prompt"],
+        points=entry.get("points", 1),
+        options=[
+            OptionInput(option["text"], option.get("correct", False))
+            for option in entry.get("options", ())
+        ],
+        pairs=[PairInput(prompt, answer) for prompt, answer in entry.get("pairs", ())],
+        correct_true=entry.get("answer"),
+        grading_guidance=entry.get("guidance", ""),
+        explanation=entry.get("explanation", ""),
+    )
 
 
 def _cover(top: str, bottom: str) -> SimpleUploadedFile:

@@ -7,7 +7,19 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
+from karma.accounts.models import User
+from karma.assessments.models import (
+    Assessment,
+    AttemptStatus,
+    Choice,
+    MatchPair,
+    Question,
+    QuestionType,
+)
+from karma.assessments.services.attempts import start_attempt, submit_attempt
+from karma.assessments.services.grading import answers_awaiting_grading
 from karma.courses import demo, uploads
 from karma.courses.models import (
     Course,
@@ -20,6 +32,9 @@ from karma.courses.models import (
 )
 from karma.courses.selectors import catalog_categories, catalog_courses
 from karma.courses.services import sanitise_text
+from karma.enrollments.models import EnrollmentStatus
+from karma.enrollments.services.enrollments import self_enroll
+from karma.learning.models import LessonProgress
 
 SAMPLE_TITLE = "Working Safely with Data"
 
@@ -36,18 +51,22 @@ def sample(db) -> Course:
     return Course.objects.get(title=SAMPLE_TITLE)
 
 
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        model.objects.count()
+        for model in (Course, Module, Lesson, Assessment, Question, Choice, MatchPair)
+    )
+
+
 def test_load_demo_builds_sample_courses_once(db, capsys):
     call_command("load_demo")
-    counts = (Course.objects.count(), Module.objects.count(), Lesson.objects.count())
+    counts = _counts()
 
     call_command("load_demo")
 
     assert counts[0] == len(demo.demo_courses())
-    assert (
-        Course.objects.count(),
-        Module.objects.count(),
-        Lesson.objects.count(),
-    ) == counts
+    assert counts[4] > 0
+    assert _counts() == counts
     output = capsys.readouterr().out
     assert f"Sample courses: {len(demo.demo_courses())} created" in output
     assert "Sample courses: 0 created" in output
@@ -82,7 +101,8 @@ def test_sample_course_has_lessons_of_every_type(sample):
 
     assert types == set(LessonType.values)
     assert 3 <= sample.modules.count() <= 4
-    assert sample.lessons.filter(required=False).count() == 1
+    optional = sample.lessons.filter(required=False)
+    assert sorted(optional.values_list("type", flat=True)) == ["quiz", "text"]
     assert not sample.lessons.filter(estimated_minutes__isnull=True).exists()
 
 
@@ -117,11 +137,89 @@ def test_sample_video_passes_the_upload_check(sample):
     assert lesson.file.name.endswith(".webm")
 
 
-def test_sample_quiz_is_a_placeholder_lesson(sample):
-    quiz = sample.lessons.get(type=LessonType.QUIZ)
+def test_sample_final_check_asks_every_auto_graded_type(sample):
+    quiz = sample.lessons.get(title="Final check").assessment
+    questions = list(quiz.questions.all())
+    choices = [q for q in questions if q.type == QuestionType.CHOICE]
 
-    assert quiz.body == ""
-    assert not quiz.file
+    assert 5 <= len(questions) <= 6
+    assert {q.type for q in questions} == {
+        QuestionType.CHOICE,
+        QuestionType.TRUE_FALSE,
+        QuestionType.MATCHING,
+    }
+    correct_counts = {q.choices.filter(is_correct=True).count() for q in choices}
+    assert {1, 2} <= correct_counts
+    assert quiz.require_passing
+    assert quiz.passing_score == 70
+    assert all(q.prompt.strip() for q in questions)
+
+
+def test_sample_reflection_is_one_optional_short_answer(sample):
+    lesson = sample.lessons.get(title="Reflection")
+    (question,) = lesson.assessment.questions.all()
+
+    assert not lesson.required
+    assert question.type == QuestionType.SHORT_ANSWER
+    assert question.grading_guidance
+
+
+def _right_answers(assessment) -> dict:
+    answers = {}
+    for question in assessment.questions.all():
+        if question.type == QuestionType.CHOICE:
+            right = question.choices.filter(is_correct=True)
+            answers[question.public_id] = {
+                "choices": list(right.values_list("public_id", flat=True))
+            }
+        elif question.type == QuestionType.TRUE_FALSE:
+            answers[question.public_id] = {"value": question.correct_true}
+        elif question.type == QuestionType.MATCHING:
+            answers[question.public_id] = {
+                "matches": {
+                    pair.public_id: pair.answer for pair in question.pairs.all()
+                }
+            }
+    return answers
+
+
+def test_passing_the_sample_final_check_completes_the_course(sample):
+    learner = User.objects.get(email="learner@example.com")
+    enrollment = self_enroll(learner=learner, course=sample).enrollment
+    for lesson in sample.lessons.filter(required=True).exclude(type="quiz"):
+        LessonProgress.objects.create(
+            enrollment=enrollment, lesson=lesson, completed_at=timezone.now()
+        )
+    quiz = sample.lessons.get(title="Final check").assessment
+
+    attempt = start_attempt(assessment=quiz, learner=learner)
+    attempt = submit_attempt(
+        attempt=attempt, learner=learner, responses=_right_answers(quiz)
+    )
+
+    assert attempt.status == AttemptStatus.FINAL
+    assert attempt.score_percent == 100
+    assert attempt.passed
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.COMPLETED
+
+
+def test_a_sample_reflection_waits_for_the_demo_instructor(sample):
+    learner = User.objects.get(email="learner@example.com")
+    self_enroll(learner=learner, course=sample)
+    reflection = sample.lessons.get(title="Reflection").assessment
+    (question,) = reflection.questions.all()
+
+    attempt = start_attempt(assessment=reflection, learner=learner)
+    attempt = submit_attempt(
+        attempt=attempt,
+        learner=learner,
+        responses={question.public_id: {"text": "My downloads folder, today."}},
+    )
+
+    assert attempt.status == AttemptStatus.PENDING_REVIEW
+    queue = answers_awaiting_grading(user=sample.owner)
+    assert [answer.attempt for answer in queue] == [attempt]
 
 
 def test_other_demo_courses_cover_each_state(sample):
