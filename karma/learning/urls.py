@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karma.learning.views import certificates
+from karma.learning.views import certificates, my_learning
 
 app_name = "learning"
 
@@ -8,6 +8,7 @@ app_name = "learning"
 urlpatterns: list = [
     # The lesson player (views/player.py).
     # My Learning (views/my_learning.py).
+    path("learning/", my_learning.my_learning, name="my_learning"),
     # Certificates and their public verification (views/certificates.py).
     path(
         "certificates/<str:certificate_id>/pdf/",

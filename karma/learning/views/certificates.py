@@ -42,7 +42,6 @@ class VerifyForm(UsersForm):
     code = forms.CharField(
         label="Verification code",
         max_length=MAX_TYPED_CODE_LENGTH,
-        help_text="Printed at the bottom of the certificate.",
     )
 
     def clean_code(self) -> str:
