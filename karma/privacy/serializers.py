@@ -25,5 +25,6 @@ class ErasureSerializer(serializers.Serializer):
     status = serializers.CharField(source="user.status")
     changed = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="Rows changed or removed, by model.",
+        help_text="How many rows erasure changed or removed, by kind "
+        "(sessions_ended, tokens_revoked, answers_blanked, ...).",
     )

@@ -86,6 +86,8 @@ class Holding:
     fields: tuple[str, ...] = ()
     # Does the erasing; returns how many rows it changed or removed.
     erase: Callable[[ErasureContext], int] | None = None
+    # Names that number in the audit entry of an erasure.
+    count_key: str = ""
     # True when every row is one person's record (an enrollment, an
     # attempt); models pointing at such rows must be registered too.
     belongs_to_person: bool = True
@@ -109,6 +111,7 @@ HOLDINGS: tuple[Holding, ...] = (
         "is a credential. Erasure deletes them.",
         rows=handlers.sessions_of,
         erase=handlers.delete_sessions,
+        count_key="sessions_ended",
     ),
     Holding(
         label="token_blacklist.OutstandingToken",
@@ -120,6 +123,7 @@ HOLDINGS: tuple[Holding, ...] = (
         rows=lambda user: OutstandingToken.objects.filter(user=user),
         fields=("jti", "created_at", "expires_at", "blacklistedtoken__blacklisted_at"),
         erase=handlers.blacklist_tokens,
+        count_key="tokens_revoked",
     ),
     Holding(
         label="token_blacklist.BlacklistedToken",
@@ -144,6 +148,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "invited_by__public_id",
         ),
         erase=handlers.delete_invitations,
+        count_key="invitations_deleted",
     ),
     Holding(
         label="audit.AuditEvent",
@@ -164,6 +169,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "reason",
         ),
         erase=handlers.redact_audit_reasons,
+        count_key="audit_reasons_redacted",
         belongs_to_person=False,
     ),
     Holding(
@@ -183,6 +189,7 @@ HOLDINGS: tuple[Holding, ...] = (
         rows=lambda user: CourseInstructor.objects.filter(instructor=user),
         fields=("course__public_id", "course__title", "added_at"),
         erase=handlers.remove_course_links,
+        count_key="course_links_removed",
     ),
     Holding(
         label="enrollments.Enrollment",
@@ -242,6 +249,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "message",
         ),
         erase=handlers.anonymise_bulk_rows,
+        count_key="bulk_rows_anonymised",
         belongs_to_person=False,
     ),
     Holding(
@@ -280,6 +288,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "issued_at",
         ),
         erase=handlers.anonymise_certificates,
+        count_key="certificates_renamed",
     ),
     Holding(
         label="assessments.Attempt",
@@ -323,6 +332,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "graded_at",
         ),
         erase=handlers.blank_answer_texts,
+        count_key="answers_blanked",
     ),
     Holding(
         label="accounts.User",
@@ -346,6 +356,7 @@ HOLDINGS: tuple[Holding, ...] = (
             "last_active_at",
         ),
         erase=handlers.anonymise_user,
+        count_key="accounts_anonymised",
     ),
 )
 
@@ -367,13 +378,14 @@ def holding_for(label: str) -> Holding | None:
 
 
 def run_erasure(context: ErasureContext) -> dict[str, int]:
-    """Run every holding's erasure in order; return rows changed per model.
+    """Run every holding's erasure in order; return rows changed, by the
+    holdings' count keys.
 
     Call inside a transaction: uploaded files go only once it commits.
     """
     changed = {}
     for holding in HOLDINGS:
         if holding.erase is not None:
-            changed[holding.label] = holding.erase(context)
+            changed[holding.count_key] = holding.erase(context)
     handlers.delete_files_on_commit(context)
     return changed

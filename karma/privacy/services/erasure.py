@@ -32,7 +32,7 @@ class ErasureError(Exception):
 @dataclass(frozen=True)
 class ErasureResult:
     user: User
-    # Rows changed or removed, by model label.
+    # Rows changed or removed, by Holding.count_key.
     changed: dict[str, int]
 
 
@@ -82,7 +82,7 @@ def erase_learner(*, learner: User, actor: User | None, reason: str) -> ErasureR
             kind=AuditKind.LEARNER_ERASED,
             actor=actor,
             subject=learner,
-            details={"rows": changed},
+            details=changed,
             reason=context.redact(reason),
         )
 

@@ -115,7 +115,7 @@ def test_admin_erases_a_learner(admin, learner):
     assert response.status_code == 200
     assert data["id"] == learner.public_id
     assert (data["name"], data["status"]) == ("Erased learner", "deactivated")
-    assert data["changed"]["accounts.User"] == 1
+    assert data["changed"]["accounts_anonymised"] == 1
     event = AuditEvent.objects.get(kind=AuditKind.LEARNER_ERASED)
     assert (event.actor, event.subject, event.reason) == (admin, learner, "Request 12")
 

@@ -203,7 +203,8 @@ def test_records_the_erasure_without_personal_data(world, admin):
     event = AuditEvent.objects.get(kind=AuditKind.LEARNER_ERASED)
     assert (event.actor, event.subject_id) == (admin, world.learner.pk)
     assert event.reason == f"Asked by {REDACTED} on the phone"
-    assert event.details["rows"]["enrollments.BulkEnrollmentRow"] == 2
+    assert event.details["bulk_rows_anonymised"] == 2
+    assert event.details["sessions_ended"] == 1
     assert FIRST.lower() not in json.dumps(event.details).lower()
 
 

@@ -81,5 +81,12 @@ def test_gives_every_anonymised_or_deleted_model_a_handler():
             assert holding.erase is not None, holding.label
 
 
+def test_counts_each_handler_under_its_own_key():
+    keys = [holding.count_key for holding in HOLDINGS if holding.erase]
+
+    assert all(keys)
+    assert len(keys) == len(set(keys))
+
+
 def test_erases_the_account_row_last():
     assert HOLDINGS[-1].label == settings.AUTH_USER_MODEL
