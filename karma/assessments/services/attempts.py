@@ -247,13 +247,23 @@ def submit_overdue_attempts(*, now: datetime | None = None) -> int:
     leaves the others done."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=grace_seconds())
-    overdue = Attempt.objects.filter(
-        status=AttemptStatus.IN_PROGRESS, deadline_at__lt=cutoff
-    ).select_related("assessment__lesson", "enrollment")
+    overdue = list(
+        Attempt.objects.filter(
+            status=AttemptStatus.IN_PROGRESS, deadline_at__lt=cutoff
+        ).select_related("assessment__lesson", "enrollment")
+    )
     closed = 0
-    for attempt in overdue.iterator():
-        if not close_if_expired(attempt=attempt, now=now).is_open:
-            closed += 1
+    for attempt in overdue:
+        try:
+            if not close_if_expired(attempt=attempt, now=now).is_open:
+                closed += 1
+        except Exception:
+            # One attempt that cannot be graded must not keep the others
+            # open; it is tried again on the next run.
+            logger.exception(
+                "overdue attempt not submitted",
+                extra={"attempt_id": attempt.public_id},
+            )
     if closed:
         logger.info("overdue attempts submitted", extra={"count": closed})
     return closed

@@ -577,3 +577,24 @@ def test_the_task_submits_overdue_attempts(learner):
     assert submit_overdue_attempts_task.delay().get() == 1
     attempt.refresh_from_db()
     assert not attempt.is_open
+
+
+def test_one_attempt_that_fails_leaves_the_other_overdue_ones_submitted(
+    learner, outsider, monkeypatch
+):
+    from karma.assessments.services import attempts as services
+
+    broken, fine = _overdue(learner), _overdue(outsider)
+    close = services.close_if_expired
+
+    def failing_for_one(*, attempt, now=None):
+        if attempt.pk == broken.pk:
+            raise RuntimeError("grading failed")
+        return close(attempt=attempt, now=now)
+
+    monkeypatch.setattr(services, "close_if_expired", failing_for_one)
+
+    assert submit_overdue_attempts() == 1
+    fine.refresh_from_db()
+    broken.refresh_from_db()
+    assert not fine.is_open and broken.is_open

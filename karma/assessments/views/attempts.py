@@ -146,6 +146,12 @@ def _take_page(request: HttpRequest, attempt: Attempt) -> HttpResponse:
         "course": lesson.course,
         "questions": selectors.questions_for_learner(attempt),
         "time_left": _clock(selectors.seconds_left(attempt)),
+        # Whole seconds: every browser parses this form of ISO 8601.
+        "deadline_iso": (
+            attempt.deadline_at.replace(microsecond=0).isoformat()
+            if attempt.deadline_at
+            else ""
+        ),
         "lesson_url": _lesson_url(lesson),
     }
     return render(request, "assessments/take.html", context)
