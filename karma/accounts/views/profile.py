@@ -15,6 +15,8 @@ from karma.accounts.selectors import get_user_by_public_id, latest_invitation
 from karma.accounts.services import AccountError
 from karma.enrollments.permissions import can_enroll_anyone
 from karma.enrollments.selectors import enrollments_on_profile
+from karma.learning.selectors_certificates import certificates_on_profile
+from karma.learning.selectors_my_learning import attempts_on_profile
 
 
 def _get_profile_for_viewer_or_404(viewer: User, public_id: str) -> User:
@@ -79,6 +81,8 @@ def _render_profile(
         "name_form": name_form if is_self else None,
         "nav_section": nav_section,
         "enrollments": enrollments_on_profile(viewer=viewer, learner=subject),
+        "attempts": attempts_on_profile(viewer=viewer, learner=subject),
+        "certificates": certificates_on_profile(viewer=viewer, learner=subject),
         "can_enroll_in_course": not is_self
         and subject.is_active
         and can_enroll_anyone(viewer),
