@@ -9,6 +9,7 @@ from django.urls import path, re_path
 from karma.accounts import api as accounts_api
 from karma.api import views
 from karma.assessments.api import attempts as assessments_api
+from karma.assessments.api import authoring as builder_api
 from karma.assessments.api import grading as grading_api
 from karma.courses import api as courses_api
 from karma.enrollments import api as enrollments_api
@@ -172,6 +173,27 @@ urlpatterns = [
         "certificates/<str:certificate_id>/pdf",
         certificates_api.CertificatePdfView.as_view(),
         name="certificate_pdf",
+    ),
+    # Building quizzes (karma/assessments/api/authoring.py).
+    path(
+        "assessments/<str:assessment_id>/settings",
+        builder_api.QuizSettingsView.as_view(),
+        name="quiz_settings",
+    ),
+    path(
+        "assessments/<str:assessment_id>/questions",
+        builder_api.QuizQuestionsView.as_view(),
+        name="quiz_questions",
+    ),
+    path(
+        "assessments/<str:assessment_id>/questions/order",
+        builder_api.QuizQuestionOrderView.as_view(),
+        name="quiz_question_order",
+    ),
+    path(
+        "questions/<str:question_id>",
+        builder_api.QuestionDetailView.as_view(),
+        name="question_detail",
     ),
     # Grading short answers (karma/assessments/api/grading.py).
     path(
