@@ -163,6 +163,17 @@ def test_the_course_editor_links_a_quiz_lesson_to_its_questions(
     assert "Questions</a>" in content
 
 
+def test_the_quiz_lessons_edit_page_links_to_its_questions(instructor_client, quiz):
+    edit = reverse(
+        "courses:lesson_edit",
+        args=[quiz.lesson.course.public_id, quiz.lesson.public_id],
+    )
+
+    content = instructor_client.get(edit).content.decode()
+
+    assert f'href="{_builder(quiz)}"' in content
+
+
 # --- Settings -----------------------------------------------------------------------
 
 

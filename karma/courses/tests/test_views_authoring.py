@@ -806,7 +806,7 @@ def test_adds_a_quiz_placeholder(instructor_client, course, module):
     page = instructor_client.get(
         _url("lesson_create", course, module_id=module.public_id)
     ).content.decode()
-    assert "quiz builder is not here yet" in page
+    assert "then its questions and settings from its Questions link" in page
 
     _add_lesson(instructor_client, course, module, title="Check", type="quiz")
 
