@@ -13,6 +13,7 @@ from karma.assessments.api import authoring as builder_api
 from karma.assessments.api import grading as grading_api
 from karma.courses import api as courses_api
 from karma.enrollments import api as enrollments_api
+from karma.learning import api as learning_api
 from karma.learning import api_certificates as certificates_api
 from karma.privacy import api as privacy_api
 from karma.web.middleware import csp_exempt
@@ -127,6 +128,43 @@ urlpatterns = [
         enrollments_api.BulkEnrollmentConfirmView.as_view(),
         name="bulk_enrollment_confirm",
     ),
+    # Progress (karma/learning/api.py).
+    path(
+        "lessons/<str:lesson_id>/progress",
+        learning_api.LessonProgressView.as_view(),
+        name="lesson_progress",
+    ),
+    path(
+        "enrollments/<str:enrollment_id>/progress",
+        learning_api.EnrollmentProgressView.as_view(),
+        name="enrollment_progress",
+    ),
+    path(
+        "courses/<str:course_id>/progress",
+        learning_api.CourseProgressView.as_view(),
+        name="course_progress",
+    ),
+    # Certificates (karma/learning/api_certificates.py).
+    path(
+        "certificates",
+        certificates_api.CertificateListView.as_view(),
+        name="certificate_list",
+    ),
+    path(
+        "certificates/verify/<str:code>",
+        certificates_api.CertificateVerifyView.as_view(),
+        name="certificate_verify",
+    ),
+    path(
+        "certificates/<str:certificate_id>",
+        certificates_api.CertificateDetailView.as_view(),
+        name="certificate_detail",
+    ),
+    path(
+        "certificates/<str:certificate_id>/pdf",
+        certificates_api.CertificatePdfView.as_view(),
+        name="certificate_pdf",
+    ),
     # Quizzes and attempts (karma/assessments/api/attempts.py).
     path(
         "assessments/<str:assessment_id>",
@@ -152,27 +190,6 @@ urlpatterns = [
         "attempts/<str:attempt_id>/submit",
         assessments_api.AttemptSubmitView.as_view(),
         name="attempt_submit",
-    ),
-    # Certificates (karma/learning/api_certificates.py).
-    path(
-        "certificates",
-        certificates_api.CertificateListView.as_view(),
-        name="certificate_list",
-    ),
-    path(
-        "certificates/verify/<str:code>",
-        certificates_api.CertificateVerifyView.as_view(),
-        name="certificate_verify",
-    ),
-    path(
-        "certificates/<str:certificate_id>",
-        certificates_api.CertificateDetailView.as_view(),
-        name="certificate_detail",
-    ),
-    path(
-        "certificates/<str:certificate_id>/pdf",
-        certificates_api.CertificatePdfView.as_view(),
-        name="certificate_pdf",
     ),
     # Building quizzes (karma/assessments/api/authoring.py).
     path(

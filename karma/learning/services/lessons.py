@@ -231,6 +231,7 @@ def record_video_watched(
     """
     _require_rule(lesson, LessonType.VIDEO)
     now = now or timezone.now()
+    _touch(enrollment, now)
     with transaction.atomic():
         progress = _locked_progress(enrollment, lesson, now)
         if progress.video_duration is None and _finite(duration) and duration > 0:
@@ -263,6 +264,7 @@ def record_reached_end(
     if completion_rule(lesson) != CompletionRule.READ_TO_END:
         raise LessonEventError("This lesson is not completed by scrolling.")
     now = now or timezone.now()
+    _touch(enrollment, now)
     with transaction.atomic():
         progress = _locked_progress(enrollment, lesson, now)
         if progress.completed_at:
@@ -278,6 +280,7 @@ def mark_complete(
     if completion_rule(lesson) != CompletionRule.CLICK:
         raise LessonEventError("This lesson completes by itself, not by a click.")
     now = now or timezone.now()
+    _touch(enrollment, now)
     with transaction.atomic():
         progress = _locked_progress(enrollment, lesson, now)
         if progress.completed_at:
