@@ -19,7 +19,8 @@ from django.db.models import Avg, Count, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from karma.accounts.models import Role, User
-from karma.assessments.models import Attempt, AttemptStatus
+from karma.assessments.models import AttemptStatus
+from karma.assessments.selectors import attempt_history
 from karma.courses.models import Course, Lesson, LessonType
 from karma.enrollments.models import Enrollment, EnrollmentStatus
 from karma.learning.models import Certificate, LessonProgress
@@ -46,6 +47,8 @@ class QuizResult:
     passed: bool | None = None
     # An attempt waits for a grader.
     pending: bool = False
+    # The quiz does not show learners their results.
+    results_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ def _lessons_by_course(course_ids: list[int]) -> dict[int, list[dict]]:
         .order_by("module__position", "module_id", "position", "id")
         .values(
             "id",
+            "public_id",
             "course_id",
             "module_id",
             "module__name",
@@ -254,33 +258,28 @@ def _modules(lessons: list[dict], done: set[int]) -> list[ModuleProgress]:
     return list(modules.values())
 
 
-def _attempts_by_lesson(learner: User, course_ids: list[int]) -> dict[int, list]:
+def _attempts_by_lesson(learner: User, course_ids: list[int]) -> dict[str, list]:
     # The standing in a quiz is the learner's, across their enrollments:
     # attempts are numbered per learner and quiz.
-    rows = (
-        Attempt.objects.filter(
-            learner=learner, assessment__lesson__course_id__in=course_ids
-        )
-        .exclude(status=AttemptStatus.IN_PROGRESS)
-        .values("assessment__lesson_id", "status", "score_percent", "passed")
-    )
-    by_lesson: dict[int, list] = defaultdict(list)
-    for row in rows:
-        by_lesson[row["assessment__lesson_id"]].append(row)
+    by_lesson: dict[str, list] = defaultdict(list)
+    for row in attempt_history(learner=learner, course_ids=course_ids):
+        by_lesson[row["lesson_id"]].append(row)
     return by_lesson
 
 
-def _quizzes(lessons: list[dict], attempts: dict[int, list]) -> list[QuizResult]:
+def _quizzes(lessons: list[dict], attempts: dict[str, list]) -> list[QuizResult]:
     results = []
     for lesson in lessons:
         if lesson["type"] != LessonType.QUIZ:
             continue
         result = QuizResult(lesson["title"], lesson["assessment__passing_score"])
-        tried = attempts.get(lesson["id"], [])
+        tried = attempts.get(lesson["public_id"], [])
         result.attempts = len(tried)
         result.pending = any(a["status"] == AttemptStatus.PENDING_REVIEW for a in tried)
+        # A quiz may keep its results from learners; then so does this page.
+        result.results_hidden = any(a["results_hidden"] for a in tried)
         best = best_final_attempt(tried)
-        if best is not None:
+        if best is not None and not result.results_hidden:
             result.best_score, result.passed = best["score_percent"], best["passed"]
         results.append(result)
     return results
@@ -359,7 +358,8 @@ class AttemptRow:
     quiz_title: str
     number: int
     score_percent: Decimal | None
-    # "passed", "failed" or "pending" (waiting for a grader).
+    # "passed", "failed", "pending" (waiting for a grader) or "hidden" (the
+    # quiz keeps results from its learners, and the viewer is the learner).
     outcome: str
     submitted_at: object
 
@@ -369,34 +369,28 @@ def attempts_on_profile(*, viewer: User, learner: User) -> list[AttemptRow]:
     may see: all for the learner and admins, those in the courses an
     instructor teaches for that instructor (SPEC section 3). Attempts still
     open are not history yet and are left out."""
-    attempts = (
-        Attempt.objects.filter(learner=learner)
-        .exclude(status=AttemptStatus.IN_PROGRESS)
-        .select_related("assessment__lesson__course")
-    )
-    if viewer.pk != learner.pk and viewer.role != Role.ADMIN:
-        attempts = attempts.filter(
-            assessment__lesson__course_id__in=_taught_course_ids(viewer)
-        )
-    return [
-        _attempt_row(attempt)
-        for attempt in attempts.order_by("-submitted_at", "-started_at", "-id")
-    ]
+    is_self = viewer.pk == learner.pk
+    scope = None
+    if not is_self and viewer.role != Role.ADMIN:
+        scope = _taught_course_ids(viewer)
+    rows = attempt_history(learner=learner, course_ids=scope)
+    return [_attempt_row(row, hide=is_self and row["results_hidden"]) for row in rows]
 
 
-def _attempt_row(attempt: Attempt) -> AttemptRow:
-    lesson = attempt.assessment.lesson
-    if attempt.status == AttemptStatus.PENDING_REVIEW:
+def _attempt_row(row: dict, *, hide: bool) -> AttemptRow:
+    if hide:
+        outcome = "hidden"
+    elif row["status"] == AttemptStatus.PENDING_REVIEW:
         outcome = "pending"
     else:
-        outcome = "passed" if attempt.passed else "failed"
+        outcome = "passed" if row["passed"] else "failed"
     return AttemptRow(
-        course_title=lesson.course.title,
-        quiz_title=lesson.title,
-        number=attempt.number,
-        score_percent=attempt.score_percent,
+        course_title=row["course_title"],
+        quiz_title=row["lesson_title"],
+        number=row["number"],
+        score_percent=None if hide else row["score_percent"],
         outcome=outcome,
-        submitted_at=attempt.submitted_at or attempt.started_at,
+        submitted_at=row["submitted_at"],
     )
 
 

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from karma.accounts.tests.factories import InstructorFactory
-from karma.assessments.models import AttemptStatus
+from karma.assessments.models import Assessment, AttemptStatus
 from karma.courses.models import LessonType
 from karma.courses.tests.factories import (
     LessonFactory,
@@ -158,6 +158,22 @@ def test_shows_a_learner_their_own_history_on_my_profile(learner_client, history
     response = learner_client.get(MY_PROFILE_URL)
 
     assert len(_attempt_rows(response)) == 4
+
+
+def test_keeps_hidden_results_from_the_learner_but_not_from_staff(
+    learner_client, admin_client, learner, history
+):
+    Assessment.objects.filter(lesson__title="Fire quiz").update(show_results=False)
+
+    own = _attempt_rows(learner_client.get(MY_PROFILE_URL))
+    staff = _attempt_rows(admin_client.get(_profile_url(learner)))
+
+    assert own[:3] == [
+        ["Fire safety", "Fire quiz", str(number), "—", "Submitted; results not shown"]
+        for number in (3, 2, 1)
+    ]
+    assert own[3] == ["First aid", "Aid quiz", "1", "100%", "Passed"]
+    assert staff[1] == ["Fire safety", "Fire quiz", "2", "85.5%", "Passed"]
 
 
 def test_says_so_when_there_are_no_attempts(learner_client, db):

@@ -20,7 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from karma.accounts.tests.factories import LearnerFactory
-from karma.assessments.models import AttemptStatus
+from karma.assessments.models import Assessment, AttemptStatus
 from karma.courses.models import LessonType
 from karma.courses.tests.factories import (
     LessonFactory,
@@ -114,6 +114,21 @@ def test_shows_the_quiz_standing_from_the_best_final_attempt(
     )
     assert quiz.pending is True
     assert quiz.passing_score == 70
+
+
+def test_keeps_the_results_of_a_quiz_that_does_not_show_them(
+    learner, learner_client, course, enrollment, lessons
+):
+    Assessment.objects.filter(lesson=lessons["check"]).update(show_results=False)
+
+    (quiz,) = _card(learner, course).quizzes
+    html = learner_client.get(PAGE).content.decode()
+
+    assert (quiz.attempts, quiz.best_score, quiz.passed) == (3, None, None)
+    assert quiz.results_hidden is True
+    assert "does not show results" in html
+    assert "80%" not in html
+    assert "Passed" not in html
 
 
 def test_lists_an_untried_quiz_as_not_attempted(learner, course, lessons):
