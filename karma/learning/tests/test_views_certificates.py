@@ -224,3 +224,13 @@ def test_limits_lookups_per_client_address(client, settings, certificate):
     assert "Too many lookups" in before.content.decode()
     assert _result(before) == []
     assert elsewhere.status_code == 200
+
+
+def test_builds_the_pdf_link_from_the_site_address_not_the_host(
+    learner_client, certificate
+):
+    response = learner_client.get(_pdf_url(certificate), HTTP_HOST="evil.example")
+
+    expected = f"https://karma.example.test/verify/{certificate.code}/"
+    assert expected.encode() in response.content
+    assert b"evil.example" not in response.content
