@@ -204,32 +204,24 @@ class QuestionForm(QuizForm):
 
     def _add_option_row(self, index: int, item: dict[str, Any]) -> None:
         number = index + 1
-        self.fields[f"option-{index}-text"] = forms.CharField(
-            label=f"Option {number}",
-            required=False,
-            max_length=ITEM_MAX_LENGTH,
-            initial=item.get("text", ""),
+        self.fields[f"option-{index}-text"] = _row_text(
+            f"Option {number}", item.get("text", "")
         )
         self.fields[f"option-{index}-correct"] = forms.BooleanField(
             label=f"Option {number} is correct",
             required=False,
             initial=item.get("correct", False),
+            widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
         )
         self._add_id(f"option-{index}-id", item)
 
     def _add_pair_row(self, index: int, item: dict[str, Any]) -> None:
         number = index + 1
-        self.fields[f"pair-{index}-prompt"] = forms.CharField(
-            label=f"Prompt {number}",
-            required=False,
-            max_length=ITEM_MAX_LENGTH,
-            initial=item.get("prompt", ""),
+        self.fields[f"pair-{index}-prompt"] = _row_text(
+            f"Prompt {number}", item.get("prompt", "")
         )
-        self.fields[f"pair-{index}-answer"] = forms.CharField(
-            label=f"Answer {number}",
-            required=False,
-            max_length=ITEM_MAX_LENGTH,
-            initial=item.get("answer", ""),
+        self.fields[f"pair-{index}-answer"] = _row_text(
+            f"Answer {number}", item.get("answer", "")
         )
         self._add_id(f"pair-{index}-id", item)
 
@@ -325,6 +317,16 @@ class QuestionForm(QuizForm):
                 for p in question.pairs.all()
             ]
         return initial
+
+
+def _row_text(label: str, initial: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=ITEM_MAX_LENGTH,
+        initial=initial,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
 
 # --- Grading -----------------------------------------------------------------
