@@ -367,7 +367,8 @@ class AnswerGradeForm(QuizForm):
             initial["points"] = answer.points_awarded
         super().__init__(*args, initial=initial, **kwargs)
         self.answer = answer
-        self.fields["points"].max_value = answer.question.points
+        # The grading service checks the upper bound; this only helps the
+        # browser's number input.
         self.fields["points"].widget.attrs["max"] = answer.question.points
         self.fields["points"].label = f"Points (0 to {answer.question.points})"
         if answer.needs_review:
