@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "karma.learning",
     "karma.assessments",
     "karma.privacy",
+    "karma.reports",
     "karma.api",
 ]
 

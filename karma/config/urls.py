@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("karma.learning.urls")),
     path("", include("karma.assessments.urls")),
     path("", include("karma.privacy.urls")),
+    path("", include("karma.reports.urls")),
     path("audit/", include("karma.audit.urls")),
     path("api/v1/", include("karma.api.urls")),
 ]

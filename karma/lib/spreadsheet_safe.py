@@ -15,7 +15,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -81,15 +81,29 @@ def write_xlsx(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> bytes:
     written as the wall-clock time they carry, since Excel has no time
     zones: convert them to the reader's zone first.
     """
+    buffer = io.BytesIO()
+    save_xlsx(buffer, rows, header)
+    return buffer.getvalue()
+
+
+def save_xlsx(
+    target: str | BinaryIO, rows: Iterable[Sequence[Any]], header: Sequence[str]
+) -> int:
+    """Write the workbook of `write_xlsx` into `target` (a path or a binary
+    file) and return the number of rows written, header excluded.
+
+    openpyxl's write-only mode keeps rows on disk as they come, so with a
+    file target memory stays flat however many rows `rows` yields.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.append([_xlsx_cell(sheet, value) for value in header])
+    count = 0
     for row in rows:
         sheet.append([_xlsx_cell(sheet, value) for value in row])
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        count += 1
+    workbook.save(target)
+    return count
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:

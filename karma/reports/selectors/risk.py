@@ -1,0 +1,308 @@
+"""At-risk learners: who may need a word from their instructor, and why.
+
+The rules are a table (RISK_RULES). Each rule is one SQL condition on an
+enrollment annotated by `with_risk_facts`, plus the sentence shown to staff.
+The same condition serves three uses, so they can never disagree: finding
+the learners at risk, counting them, and naming each learner's reasons.
+
+Only active enrollments are at risk: completed learners are done and
+dropped ones have left. The thresholds, and why they were chosen:
+
+- NOT_STARTED_DAYS (7): a week after enrolling without opening a lesson.
+  Most people who mean to start do so within their first week.
+- INACTIVE_DAYS (7) and LONG_INACTIVE_DAYS (14): a week without activity
+  is a warning; two weeks is the stronger signal. A learner gets only the
+  stronger of the two.
+- Low score: the learner's standing in a quiz (the best final attempt,
+  SPEC section 7) is below that quiz's passing score. Attempts waiting for
+  a grader do not count yet.
+- BEHIND_POINTS (30): progress more than 30 percentage points below the
+  class average (active and completed enrollments of the course). It
+  applies only after the first NOT_STARTED_DAYS, so someone who joined
+  yesterday is not "behind" a class that started a month ago.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+
+from karma.assessments.models import Attempt, AttemptStatus
+from karma.enrollments.models import Enrollment, EnrollmentStatus
+from karma.reports.formatting import score_text
+
+NOT_STARTED_DAYS = 7
+INACTIVE_DAYS = 7
+LONG_INACTIVE_DAYS = 14
+BEHIND_POINTS = 30
+
+
+@dataclass(frozen=True)
+class RiskRule:
+    """One reason a learner may be at risk.
+
+    `condition(now)` selects, among enrollments annotated by
+    `with_risk_facts`, those the rule applies to; `reason(enrollment, now)`
+    says why in words for one of them. A higher `severity` sorts first.
+    """
+
+    code: str
+    severity: int
+    condition: Callable[[datetime], Q]
+    reason: Callable[[Enrollment, datetime], str]
+
+
+def _days_since(moment: datetime | None, now: datetime) -> int:
+    return (now - moment).days if moment else 0
+
+
+def _not_started(now: datetime) -> Q:
+    return Q(
+        last_active_at__isnull=True,
+        enrolled_at__lte=now - timedelta(days=NOT_STARTED_DAYS),
+    )
+
+
+def _long_inactive(now: datetime) -> Q:
+    return Q(last_active_at__lte=now - timedelta(days=LONG_INACTIVE_DAYS))
+
+
+def _inactive(now: datetime) -> Q:
+    return Q(
+        last_active_at__lte=now - timedelta(days=INACTIVE_DAYS),
+        last_active_at__gt=now - timedelta(days=LONG_INACTIVE_DAYS),
+    )
+
+
+def _low_score(now: datetime) -> Q:
+    return Q(risk_failing_quiz=True)
+
+
+def _behind(now: datetime) -> Q:
+    return Q(
+        progress_percent__lt=F("risk_class_average") - BEHIND_POINTS,
+        enrolled_at__lte=now - timedelta(days=NOT_STARTED_DAYS),
+    )
+
+
+RISK_RULES: tuple[RiskRule, ...] = (
+    RiskRule(
+        "not_started",
+        4,
+        _not_started,
+        lambda e, now: (
+            f"Not started {_days_since(e.enrolled_at, now)} days after enrolling"
+        ),
+    ),
+    RiskRule(
+        "inactive_two_weeks",
+        3,
+        _long_inactive,
+        lambda e, now: (
+            f"No activity for {_days_since(e.last_active_at, now)} days "
+            "(two weeks or more)"
+        ),
+    ),
+    RiskRule("low_score", 2, _low_score, lambda e, now: _low_score_reason(e)),
+    RiskRule(
+        "inactive_week",
+        1,
+        _inactive,
+        lambda e, now: f"No activity for {_days_since(e.last_active_at, now)} days",
+    ),
+    RiskRule(
+        "behind_class",
+        1,
+        _behind,
+        lambda e, now: (
+            f"At {e.progress_percent}%, more than {BEHIND_POINTS} points behind "
+            f"the class average of {round(e.risk_class_average)}%"
+        ),
+    ),
+)
+RULES_BY_CODE = {rule.code: rule for rule in RISK_RULES}
+
+
+def _low_score_reason(enrollment: Enrollment) -> str:
+    failing = getattr(enrollment, "failing_quizzes", None)
+    if not failing:
+        return "Best score below the passing score in a quiz"
+    parts = [
+        f"{score_text(q.best)}% in \u201c{q.title}\u201d (passing {q.passing}%)"
+        for q in failing
+    ]
+    return "Best score below passing: " + "; ".join(parts)
+
+
+def risk_severity(now: datetime) -> Case:
+    """The severity of the worst rule that applies, 0 when none does; for
+    ordering the most urgent learners first in SQL."""
+    whens = [
+        When(rule.condition(now), then=Value(rule.severity))
+        for rule in sorted(RISK_RULES, key=lambda rule: -rule.severity)
+    ]
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def class_average() -> Subquery:
+    """The average stored progress of the enrollment's course, over its
+    active and completed enrollments, as a correlated subquery."""
+    averages = (
+        Enrollment.objects.filter(
+            course=OuterRef("course_id"),
+            status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED],
+        )
+        .order_by()
+        .values("course_id")
+        .annotate(average=Avg(Cast("progress_percent", FloatField())))
+        .values("average")
+    )
+    return Subquery(averages, output_field=FloatField())
+
+
+def failing_quiz() -> Exists:
+    """True when, in some quiz, the best final score is below passing."""
+    standings = (
+        Attempt.objects.filter(
+            enrollment=OuterRef("pk"),
+            status=AttemptStatus.FINAL,
+            score_percent__isnull=False,
+        )
+        .order_by()
+        .values("assessment_id", "assessment__passing_score")
+        .annotate(best=Max("score_percent"))
+        .filter(best__lt=F("assessment__passing_score"))
+    )
+    return Exists(standings)
+
+
+def with_risk_inputs(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Annotate the facts the rules read beyond the enrollment's own
+    fields: enough for `at_risk_filter`, for counting."""
+    return enrollments.annotate(
+        risk_class_average=class_average(),
+        risk_failing_quiz=failing_quiz(),
+    )
+
+
+def with_risk_facts(
+    enrollments: QuerySet[Enrollment], now: datetime
+) -> QuerySet[Enrollment]:
+    """Annotate what the rules read, and one boolean `risk_<code>` per rule.
+
+    Everything is computed by the database in the same query, so a page of
+    learners costs the same whatever the size of the class.
+    """
+    annotated = with_risk_inputs(enrollments)
+    flags = {
+        f"risk_{rule.code}": Case(
+            When(rule.condition(now) & Q(status=EnrollmentStatus.ACTIVE), then=True),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        for rule in RISK_RULES
+    }
+    return annotated.annotate(**flags)
+
+
+def at_risk_filter(now: datetime) -> Q:
+    """Active enrollments that at least one rule applies to (after
+    `with_risk_inputs` or `with_risk_facts`)."""
+    any_rule = Q()
+    for rule in RISK_RULES:
+        any_rule |= rule.condition(now)
+    return Q(status=EnrollmentStatus.ACTIVE) & any_rule
+
+
+@dataclass(frozen=True)
+class Risk:
+    code: str
+    severity: int
+    reason: str
+
+
+def risks_of(enrollment: Enrollment, now: datetime) -> list[Risk]:
+    """The rules that apply to `enrollment` (annotated by `with_risk_facts`),
+    most severe first, each with its reason in words."""
+    found = [
+        Risk(rule.code, rule.severity, rule.reason(enrollment, now))
+        for rule in RISK_RULES
+        if getattr(enrollment, f"risk_{rule.code}", False)
+    ]
+    return sorted(found, key=lambda risk: -risk.severity)
+
+
+@dataclass(frozen=True)
+class FailingQuiz:
+    title: str
+    best: Decimal
+    passing: int
+
+
+def attach_risks(enrollments: Iterable[Enrollment], now: datetime) -> None:
+    """Set `risks` (see `risks_of`) on each of `enrollments`, naming the
+    failed quizzes of those with a low score: one query for all of them."""
+    enrollments = list(enrollments)
+    # Asked for every row, not only the flagged ones, so the page costs
+    # the same queries whoever is on it.
+    failing = failing_quizzes([e.pk for e in enrollments])
+    for enrollment in enrollments:
+        enrollment.failing_quizzes = failing.get(enrollment.pk, [])
+        enrollment.risks = risks_of(enrollment, now)
+
+
+def failing_quizzes(enrollment_ids: list[int]) -> dict[int, list[FailingQuiz]]:
+    """Map each of `enrollment_ids` to the quizzes whose best final score
+    is below passing, in course order."""
+    if not enrollment_ids:
+        return {}
+    rows = (
+        Attempt.objects.filter(
+            enrollment_id__in=enrollment_ids,
+            status=AttemptStatus.FINAL,
+            score_percent__isnull=False,
+        )
+        .order_by()
+        .values(
+            "enrollment_id",
+            "assessment_id",
+            "assessment__passing_score",
+            "assessment__lesson__title",
+            "assessment__lesson__module__position",
+            "assessment__lesson__position",
+        )
+        .annotate(best=Max("score_percent"))
+        .filter(best__lt=F("assessment__passing_score"))
+        .order_by(
+            "assessment__lesson__module__position", "assessment__lesson__position"
+        )
+    )
+    found: dict[int, list[FailingQuiz]] = {}
+    for row in rows:
+        quiz = FailingQuiz(
+            row["assessment__lesson__title"],
+            row["best"],
+            row["assessment__passing_score"],
+        )
+        found.setdefault(row["enrollment_id"], []).append(quiz)
+    return found
