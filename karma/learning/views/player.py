@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -113,7 +112,6 @@ def _page_context(request, access: PlayerAccess, outline, entry, progress) -> di
         "course_completed": bool(
             enrollment and enrollment.status == EnrollmentStatus.COMPLETED
         ),
-        "my_learning_url": _optional_url("learning:my_learning"),
         "heartbeat_seconds": HEARTBEAT_SECONDS,
         "quiz_panel": _quiz_panel(request, lesson),
         "body_html": _text_html(lesson),
@@ -137,14 +135,6 @@ def _text_html(lesson: Lesson) -> str:
     # Sanitised when saved; again here, so a body written by any other path
     # (a data import, the admin) still runs nothing on a learner's page.
     return mark_safe(sanitise_text(lesson.body))  # noqa: S308 (nh3 output)
-
-
-def _optional_url(name: str) -> str | None:
-    # My Learning is another module's page and may not be routed yet.
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 # --- Completion by a click ---------------------------------------------------
