@@ -16,6 +16,7 @@ from karma.enrollments import api as enrollments_api
 from karma.learning import api as learning_api
 from karma.learning import api_certificates as certificates_api
 from karma.privacy import api as privacy_api
+from karma.reports import api as reports_api
 from karma.web.middleware import csp_exempt
 
 app_name = "api"
@@ -222,6 +223,62 @@ urlpatterns = [
         "attempts/<str:attempt_id>/grades",
         grading_api.AttemptGradesView.as_view(),
         name="attempt_grades",
+    ),
+    # Reports, exports and the audit log (karma/reports/api.py).
+    path(
+        "reports/teaching",
+        reports_api.TeachingReportView.as_view(),
+        name="report_teaching",
+    ),
+    path(
+        "reports/courses",
+        reports_api.CourseReportListView.as_view(),
+        name="report_courses",
+    ),
+    path(
+        "reports/platform",
+        reports_api.PlatformReportView.as_view(),
+        name="report_platform",
+    ),
+    path(
+        "courses/<str:course_id>/reports/summary",
+        reports_api.CourseReportSummaryView.as_view(),
+        name="course_report_summary",
+    ),
+    path(
+        "courses/<str:course_id>/reports/matrix",
+        reports_api.CourseReportMatrixView.as_view(),
+        name="course_report_matrix",
+    ),
+    path(
+        "courses/<str:course_id>/reports/learners/<str:enrollment_id>",
+        reports_api.CourseReportLearnerView.as_view(),
+        name="course_report_learner",
+    ),
+    path(
+        "courses/<str:course_id>/exports/<str:kind>",
+        reports_api.CourseExportView.as_view(),
+        name="course_export",
+    ),
+    path(
+        "courses/<str:course_id>/export-jobs",
+        reports_api.CourseExportJobsView.as_view(),
+        name="course_export_jobs",
+    ),
+    path(
+        "export-jobs/<str:job_id>",
+        reports_api.ExportJobView.as_view(),
+        name="export_job",
+    ),
+    path(
+        "export-jobs/<str:job_id>/download",
+        reports_api.ExportJobDownloadView.as_view(),
+        name="export_job_download",
+    ),
+    path(
+        "audit-events",
+        reports_api.AuditEventListView.as_view(),
+        name="audit_event_list",
     ),
     # The schema and its docs page.
     path("schema/", views.SchemaView.as_view(), name="schema"),

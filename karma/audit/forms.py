@@ -20,6 +20,9 @@ class AuditFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label="What", required=False, choices=[("", "Any event")] + AuditKind.choices
     )
+    target = forms.CharField(
+        label="About (course or record id)", required=False, max_length=64
+    )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -59,6 +62,7 @@ class AuditFilterForm(forms.Form):
                 ("actor", ""),
                 ("subject", ""),
                 ("kind", ""),
+                ("target", ""),
                 ("date_from", None),
                 ("date_to", None),
             )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from karma.audit.models import AuditEvent
+from karma.lib.public_ids import has_prefix
 from karma.lib.text import fold_for_search
 
 
@@ -18,20 +19,23 @@ def audit_events_for_log(
     kind: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
+    target: str = "",
 ) -> QuerySet[AuditEvent]:
     """Return audit entries matching the filters, newest first.
 
-    `actor` and `subject` match a name or email fragment (case- and
-    accent-insensitive). Dates are whole days in the current time zone, the
-    viewer's, both ends included. Actor and subject come in the same query.
+    `actor` and `subject` match a user id (`usr_...`) exactly, or else a
+    name or email fragment (case- and accent-insensitive). `target` is the
+    public id of what else the entry touched (a course, an enrollment).
+    Dates are whole days in the current time zone, the viewer's, both ends
+    included. Actor and subject come in the same query.
     """
     events = AuditEvent.objects.select_related("actor", "subject")
-    if folded := fold_for_search(actor):
-        events = events.filter(actor__search_text__contains=folded)
-    if folded := fold_for_search(subject):
-        events = events.filter(subject__search_text__contains=folded)
+    events = events.filter(_person_filter("actor", actor))
+    events = events.filter(_person_filter("subject", subject))
     if kind:
         events = events.filter(kind=kind)
+    if target := target.strip():
+        events = events.filter(target=target)
     if date_from is not None:
         events = events.filter(created_at__gte=_start_of_day(date_from))
     if date_to is not None:
@@ -39,6 +43,15 @@ def audit_events_for_log(
             created_at__lt=_start_of_day(date_to + timedelta(days=1))
         )
     return events.order_by("-created_at", "-id")
+
+
+def _person_filter(field: str, value: str) -> Q:
+    value = value.strip()
+    if has_prefix(value, "usr"):
+        return Q(**{f"{field}__public_id": value})
+    if folded := fold_for_search(value):
+        return Q(**{f"{field}__search_text__contains": folded})
+    return Q()
 
 
 def _start_of_day(day: date) -> datetime:
