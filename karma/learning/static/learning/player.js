@@ -34,7 +34,7 @@
   // Post one event; resolve with the server's answer, or null when it
   // failed (offline, signed out). Video reports carry every range played
   // so far, so the next one makes up for a lost one.
-  function send(payload, keepalive) {
+  function post(payload, keepalive) {
     return fetch(eventsUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -49,6 +49,22 @@
     }).catch(function () {
       return null;
     });
+  }
+
+  // Events go one at a time, in order: a video's pause and end arrive
+  // together, and two writes of one lesson's record at once would only
+  // queue on the server. `makePayload` runs when the event's turn comes,
+  // so a queued video report carries the ranges played by then.
+  var queue = Promise.resolve();
+
+  function send(makePayload) {
+    var answer = queue.then(function () {
+      var payload = makePayload();
+      return payload ? post(payload, false) : null;
+    });
+    // A failure stays with its own event; the ones after it still go.
+    queue = answer.catch(function () { return null; });
+    return answer;
   }
 
   // --- Showing progress ------------------------------------------------------
@@ -129,17 +145,20 @@
       (videoPlaying() || Date.now() - lastActivity < ACTIVE_MS);
   }
 
+  function heartbeat() { return { type: "heartbeat" }; }
+
   window.setInterval(function () {
-    if (engaged()) { send({ type: "heartbeat" }); }
+    if (engaged()) { send(heartbeat); }
   }, heartbeatMs);
   // The first heartbeat starts the clock; the server credits the time
   // between heartbeats, never more than a short interval at once.
-  if (document.visibilityState === "visible") { send({ type: "heartbeat" }); }
+  if (document.visibilityState === "visible") { send(heartbeat); }
 
   // --- Video: what was actually played (seeking adds nothing) ---------------------
 
   if (video) {
     var timer = null;
+    var reportQueued = false;
 
     var playedRanges = function () {
       var ranges = [];
@@ -152,29 +171,41 @@
       return ranges;
     };
 
-    var reportVideo = function (keepalive) {
+    var videoReport = function () {
       var duration = video.duration;
       if (completed || !isFinite(duration) || duration <= 0 || !video.played.length) {
-        return;
+        return null;
       }
-      send({ type: "video", ranges: playedRanges(), duration: duration }, keepalive);
+      return { type: "video", ranges: playedRanges(), duration: duration };
+    };
+
+    // One queued report at most: it reads the ranges when it is sent.
+    var reportVideo = function () {
+      if (reportQueued) { return; }
+      reportQueued = true;
+      send(function () {
+        reportQueued = false;
+        return videoReport();
+      });
     };
 
     var stopReporting = function () {
       window.clearInterval(timer);
       timer = null;
-      reportVideo(false);
+      reportVideo();
     };
 
     video.addEventListener("play", function () {
-      if (timer === null) {
-        timer = window.setInterval(function () { reportVideo(false); }, VIDEO_REPORT_MS);
-      }
+      if (timer === null) { timer = window.setInterval(reportVideo, VIDEO_REPORT_MS); }
     });
     video.addEventListener("pause", stopReporting);
     video.addEventListener("ended", stopReporting);
-    // Leaving the page mid-video: keepalive lets the report outlive it.
-    window.addEventListener("pagehide", function () { reportVideo(true); });
+    // Leaving the page mid-video: sent at once, outside the queue, and
+    // keepalive lets the report outlive the page.
+    window.addEventListener("pagehide", function () {
+      var report = videoReport();
+      if (report) { post(report, true); }
+    });
   }
 
   // --- Text and documents: the end of the lesson came into view ------------------
@@ -184,7 +215,7 @@
     var observer = new IntersectionObserver(function (entries) {
       if (!entries.some(function (entry) { return entry.isIntersecting; })) { return; }
       observer.disconnect();
-      send({ type: "reached_end" }).then(function (answer) {
+      send(function () { return { type: "reached_end" }; }).then(function (answer) {
         // Try again later when the report was lost.
         if (!answer) {
           window.setTimeout(function () { observer.observe(sentinel); }, 5000);
