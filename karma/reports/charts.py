@@ -64,13 +64,13 @@ class BarChart:
 
 
 def nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5 × a power of ten, four times over, at or
-    above `value`; so the axis reads 0, 5, 10, 15, 20 rather than 0, 4.75..."""
+    """The smallest of 1, 2, 3 or 5 × a power of ten, four times over, at
+    or above `value`; so the axis reads 0, 3, 6, 9, 12 rather than 0, 2.25..."""
     if value <= 4:
         return 4
     step = value / 4
     magnitude = 10 ** math.floor(math.log10(step))
-    for factor in (1, 2, 5, 10):
+    for factor in (1, 2, 3, 5, 10):
         if factor * magnitude >= step:
             return int(factor * magnitude * 4)
     return int(10 * magnitude * 4)
