@@ -115,7 +115,8 @@ def _page_context(request, access: PlayerAccess, outline, entry, progress) -> di
         "heartbeat_seconds": HEARTBEAT_SECONDS,
         "quiz_panel": _quiz_panel(request, lesson),
         "body_html": _text_html(lesson),
-        "nav_section": "catalog",
+        # Learners reach the player from My Learning, staff from Courses.
+        "nav_section": "courses" if access.is_preview else "my_learning",
     }
 
 
@@ -215,6 +216,10 @@ def lesson_events(request: HttpRequest, course_id: str, lesson_id: str) -> HttpR
     try:
         state = _apply_event(access, lesson, _read_body(request))
     except LessonEventError as error:
+        logger.warning(
+            "lesson event refused",
+            extra={"lesson_id": lesson.public_id, "field": error.field},
+        )
         return _error(error.message, status=400, field=error.field)
     return JsonResponse(_progress_answer(state))
 
