@@ -39,6 +39,7 @@ format: $(STAMP)
 # on speed. Set DATABASE_URL to a scratch PostgreSQL database to run there.
 bench: $(STAMP)
 	$(BIN)/python bench/bulk_enrollment.py
+	$(BIN)/python bench/progress_reports.py
 
 worker: $(STAMP)
 	$(BIN)/celery -A karma.config worker --loglevel=info

@@ -397,8 +397,9 @@ class CourseReportListView(GenericAPIView):
         now = timezone.now()
         courses = courses_with_counts(courses_reported_to(request.user), now)
         page = self.paginate_queryset(courses)
-        enrollments = Enrollment.objects.filter(course__in=[c.pk for c in page])
-        with_course_figures(page, at_risk_by_course(enrollments, now))
+        ids = [course.pk for course in page]
+        enrollments = Enrollment.objects.filter(course_id__in=ids)
+        with_course_figures(page, at_risk_by_course(enrollments, now, courses=ids))
         return self.get_paginated_response(
             ReportCourseRowSerializer(page, many=True).data
         )

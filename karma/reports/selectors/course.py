@@ -32,7 +32,7 @@ from karma.courses.models import Course, Lesson, Module
 from karma.enrollments.models import Enrollment, EnrollmentStatus
 from karma.enrollments.selectors import course_learners
 from karma.learning.models import LessonProgress
-from karma.learning.services.progress import course_rule, percent
+from karma.learning.services.progress import CourseRule, course_rule, percent
 from karma.reports.formatting import rate
 from karma.reports.selectors.risk import (
     Risk,
@@ -133,7 +133,7 @@ def course_summary(course: Course, now: datetime) -> CourseSummary:
         **enrollment_counts(now)
     )
     at_risk = (
-        with_risk_inputs(Enrollment.objects.filter(course=course))
+        with_risk_inputs(Enrollment.objects.filter(course=course), courses=[course.pk])
         .filter(at_risk_filter(now))
         .count()
     )
@@ -160,7 +160,8 @@ def progress_enrollments(
     learners and their risk flags, in one query (see `course_learners` for
     `search` and `sort`)."""
     enrollments = course_learners(course, search=search, sort=sort)
-    return with_risk_facts(enrollments, now).filter(_status_filter(status, now))
+    annotated = with_risk_facts(enrollments, now, courses=[course.pk])
+    return annotated.filter(_status_filter(status, now))
 
 
 def _status_filter(status: str, now: datetime) -> Q:
@@ -216,16 +217,17 @@ def module_columns(course: Course) -> list[ModuleColumn]:
 
 
 def module_progress(
-    course: Course, enrollment_ids: list[int]
+    course: Course, enrollment_ids: list[int], rule: CourseRule | None = None
 ) -> dict[int, dict[int, tuple[int, int]]]:
     """Map enrollment id -> module id -> (lessons done, seconds spent).
 
     One grouped query over the lesson progress of `enrollment_ids` only (a
-    page, or a chunk of an export), plus one for the course's rule.
+    page, or a chunk of an export), plus one for the course's rule unless
+    `rule` is given.
     """
     if not enrollment_ids:
         return {}
-    rule = course_rule(course)
+    rule = rule or course_rule(course)
     rows = (
         LessonProgress.objects.filter(enrollment_id__in=enrollment_ids)
         .order_by()
@@ -293,7 +295,8 @@ def get_enrollment_for_report(
     """The enrollment `public_id` of `course` with its learner and risk
     flags; None for an enrollment of another course."""
     enrollments = Enrollment.objects.filter(course=course, public_id=public_id)
-    enrollment = with_risk_facts(enrollments, now).select_related("learner").first()
+    annotated = with_risk_facts(enrollments, now, courses=[course.pk])
+    enrollment = annotated.select_related("learner").first()
     if enrollment is not None:
         enrollment.course = course
     return enrollment

@@ -24,6 +24,7 @@ from karma.reports.formatting import rate
 from karma.reports.selectors.assessments import QuizResult, quiz_results
 from karma.reports.selectors.course import enrollment_counts
 from karma.reports.selectors.risk import (
+    CourseIds,
     at_risk_filter,
     attach_risks,
     risk_severity,
@@ -107,7 +108,7 @@ def teaching_dashboard(user: User, now: datetime) -> TeachingDashboard:
         feed=recent_activity(enrollments, now),
         quizzes=quiz_results(scope.values("pk")),
         waiting=awaiting_by_course(user=user),
-        at_risk=at_risk_learners(enrollments, now),
+        at_risk=at_risk_learners(enrollments, now, courses=scope.values("pk")),
         at_risk_total=at_risk_total,
     )
 
@@ -118,7 +119,7 @@ def _course_rows(
     """Each course with its figures (see `with_course_figures`), busiest
     first, and the number at risk over all of them. Two queries."""
     courses = list(courses_with_counts(scope, now))
-    at_risk = at_risk_by_course(enrollments, now)
+    at_risk = at_risk_by_course(enrollments, now, courses=scope.values("pk"))
     with_course_figures(courses, at_risk)
     return courses, sum(at_risk.values())
 
@@ -132,11 +133,12 @@ def courses_with_counts(scope: QuerySet[Course], now: datetime) -> QuerySet[Cour
 
 
 def at_risk_by_course(
-    enrollments: QuerySet[Enrollment], now: datetime
+    enrollments: QuerySet[Enrollment], now: datetime, *, courses: CourseIds
 ) -> dict[int, int]:
-    """Map course id -> learners at risk among `enrollments`, in one query."""
+    """Map course id -> learners at risk among `enrollments` (of `courses`),
+    in two queries."""
     return dict(
-        with_risk_inputs(enrollments)
+        with_risk_inputs(enrollments, courses=courses)
         .filter(at_risk_filter(now))
         .order_by()
         .values("course_id")
@@ -155,12 +157,16 @@ def with_course_figures(courses: list[Course], at_risk: dict[int, int]) -> None:
 
 
 def at_risk_learners(
-    enrollments: QuerySet[Enrollment], now: datetime, limit: int = AT_RISK_SHOWN
+    enrollments: QuerySet[Enrollment],
+    now: datetime,
+    *,
+    courses: CourseIds,
+    limit: int = AT_RISK_SHOWN,
 ) -> list[Enrollment]:
     """The `limit` most urgent learners at risk, each with `risks`: the
     worst rule first, then the longest without activity. Two queries."""
     flagged = (
-        with_risk_facts(enrollments, now)
+        with_risk_facts(enrollments, now, courses=courses)
         .filter(at_risk_filter(now))
         .annotate(risk_worst=risk_severity(now))
         .select_related("learner", "course")

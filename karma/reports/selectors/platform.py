@@ -132,5 +132,6 @@ def course_table(now: datetime) -> QuerySet[Course]:
 def finish_course_rows(courses: list[Course], now: datetime) -> None:
     """Add the at-risk count and completion rate to a page of
     `course_table`, in one query."""
-    enrollments = Enrollment.objects.filter(course_id__in=[c.pk for c in courses])
-    with_course_figures(courses, at_risk_by_course(enrollments, now))
+    ids = [course.pk for course in courses]
+    enrollments = Enrollment.objects.filter(course_id__in=ids)
+    with_course_figures(courses, at_risk_by_course(enrollments, now, courses=ids))

@@ -41,7 +41,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -55,6 +54,9 @@ NOT_STARTED_DAYS = 7
 INACTIVE_DAYS = 7
 LONG_INACTIVE_DAYS = 14
 BEHIND_POINTS = 30
+
+# Course ids: a list, or a query of course primary keys.
+CourseIds = Iterable[int] | QuerySet
 
 
 @dataclass(frozen=True)
@@ -164,20 +166,30 @@ def risk_severity(now: datetime) -> Case:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
-def class_average() -> Subquery:
-    """The average stored progress of the enrollment's course, over its
-    active and completed enrollments, as a correlated subquery."""
+def class_averages(courses: CourseIds) -> Case | Value:
+    """The average stored progress of each of `courses`, over its active
+    and completed enrollments, as an expression on an enrollment's course.
+
+    The averages are read first, in one grouped query, and written into
+    the SQL as constants: a correlated subquery would average the whole
+    class again for every row, which for a class of ten thousand is a
+    hundred million reads on SQLite.
+    """
+    taking = [EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]
     averages = (
-        Enrollment.objects.filter(
-            course=OuterRef("course_id"),
-            status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED],
-        )
+        Enrollment.objects.filter(course_id__in=courses, status__in=taking)
         .order_by()
         .values("course_id")
         .annotate(average=Avg(Cast("progress_percent", FloatField())))
-        .values("average")
+        .values_list("course_id", "average")
     )
-    return Subquery(averages, output_field=FloatField())
+    whens = [
+        When(course_id=course_id, then=Value(average))
+        for course_id, average in averages
+    ]
+    if not whens:
+        return Value(None, output_field=FloatField())
+    return Case(*whens, default=Value(None), output_field=FloatField())
 
 
 def failing_quiz() -> Exists:
@@ -196,24 +208,29 @@ def failing_quiz() -> Exists:
     return Exists(standings)
 
 
-def with_risk_inputs(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+def with_risk_inputs(
+    enrollments: QuerySet[Enrollment], *, courses: CourseIds
+) -> QuerySet[Enrollment]:
     """Annotate the facts the rules read beyond the enrollment's own
-    fields: enough for `at_risk_filter`, for counting."""
+    fields: enough for `at_risk_filter`, for counting. `courses` holds the
+    courses of `enrollments` (ids, or a query of them); their class
+    averages cost one query now."""
     return enrollments.annotate(
-        risk_class_average=class_average(),
+        risk_class_average=class_averages(courses),
         risk_failing_quiz=failing_quiz(),
     )
 
 
 def with_risk_facts(
-    enrollments: QuerySet[Enrollment], now: datetime
+    enrollments: QuerySet[Enrollment], now: datetime, *, courses: CourseIds
 ) -> QuerySet[Enrollment]:
     """Annotate what the rules read, and one boolean `risk_<code>` per rule.
 
-    Everything is computed by the database in the same query, so a page of
-    learners costs the same whatever the size of the class.
+    Everything but the class averages is computed by the database in the
+    same query, so a page of learners costs the same whatever the size of
+    the class.
     """
-    annotated = with_risk_inputs(enrollments)
+    annotated = with_risk_inputs(enrollments, courses=courses)
     flags = {
         f"risk_{rule.code}": Case(
             When(rule.condition(now) & Q(status=EnrollmentStatus.ACTIVE), then=True),

@@ -54,7 +54,11 @@ def _enroll(course, *, enrolled_days=30, active_days=1, progress=50, **fields):
 
 
 def _codes(enrollment) -> list[str]:
-    found = with_risk_facts(Enrollment.objects.filter(pk=enrollment.pk), NOW).get()
+    found = with_risk_facts(
+        Enrollment.objects.filter(pk=enrollment.pk),
+        NOW,
+        courses=[enrollment.course_id],
+    ).get()
     attach_risks([found], NOW)
     return [risk.code for risk in found.risks]
 
@@ -159,7 +163,9 @@ def test_only_active_enrollments_are_at_risk(course, status):
     _attempt(enrollment, 1, 10)
 
     assert _codes(enrollment) == []
-    flagged = with_risk_facts(Enrollment.objects.all(), NOW).filter(at_risk_filter(NOW))
+    flagged = with_risk_facts(
+        Enrollment.objects.all(), NOW, courses=[course.pk]
+    ).filter(at_risk_filter(NOW))
     assert not flagged.exists()
 
 
