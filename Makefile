@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench worker clean
+.PHONY: run test lint format bench bench-apart worker clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,15 @@ format: $(STAMP)
 
 # Benchmarks print figures against a raw-database baseline; they never fail
 # on speed. Set DATABASE_URL to a scratch PostgreSQL database to run there.
+# `bench` seeds a large site once (BENCH_LEARNERS, default 100000; kept in
+# var/bench/scale.sqlite3 or the DATABASE_URL database), runs every scale
+# benchmark against it, prints one table and writes var/bench/results.json.
 bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+# The benchmarks that build a small scratch database of their own instead
+# (they empty DATABASE_URL first: never point them at the scale database).
+bench-apart: $(STAMP)
 	$(BIN)/python bench/bulk_enrollment.py
 	$(BIN)/python bench/progress_reports.py
 

@@ -1,0 +1,41 @@
+"""The indexes the Users list needs at scale (migration 0002)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from karma.accounts.models import User
+from karma.accounts.tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _indexes() -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, "accounts_user")
+
+
+def test_orders_the_users_list_by_an_index_on_name_and_id():
+    index = _indexes()["accounts_user_name_order"]
+    assert index["columns"] == ["search_text", "public_id"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's"
+)
+def test_answers_contains_search_from_a_trigram_index():
+    assert _indexes()["accounts_user_search_trgm"]["type"] == "gin"
+    sql, params = User.objects.matching("núñez").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "accounts_user_search_trgm" in plan
+
+
+def test_still_finds_names_by_fragment_whatever_the_accents_and_case():
+    LearnerFactory(first_name="José", last_name="Núñez")
+    LearnerFactory(first_name="Joseph", last_name="Smith")
+    found = User.objects.matching("NUNE")
+    assert [user.last_name for user in found] == ["Núñez"]
