@@ -117,6 +117,10 @@ class PageWatch:
         )
 
     def on_request_failed(self, request) -> None:
+        # The browser's own requests (chrome-extension:// streams of its PDF
+        # viewer) are none of Karma's; closing the page cuts them off.
+        if urlsplit(request.url).scheme not in ("http", "https"):
+            return
         self.problems.append(
             f"{request.resource_type} {urlsplit(request.url).path} failed: "
             f"{request.failure}"
