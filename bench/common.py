@@ -84,9 +84,6 @@ def ensure_seed(*, learners: int, courses: int, say=print) -> Site:
         started = time.perf_counter()
         call_command("seed_scale", learners=learners, courses=courses, flush=True)
         seconds = time.perf_counter() - started
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
     return _site(connection.vendor, learners, seconds)
 
 
