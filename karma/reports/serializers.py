@@ -91,7 +91,8 @@ class ReportRiskSerializer(serializers.Serializer):
         ]
     )
     severity = serializers.IntegerField(help_text="Higher is more urgent.")
-    reason = serializers.CharField()
+    label = serializers.CharField(help_text="The rule in a few words.")
+    reason = serializers.CharField(help_text="Why, with this learner's figures.")
 
 
 class ReportModuleCellSerializer(serializers.Serializer):

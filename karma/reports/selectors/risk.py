@@ -65,13 +65,16 @@ class RiskRule:
 
     `condition(now)` selects, among enrollments annotated by
     `with_risk_facts`, those the rule applies to; `reason(enrollment, now)`
-    says why in words for one of them. A higher `severity` sorts first.
+    says why in words for one of them, `label` in a few. A higher
+    `severity` sorts first.
     """
 
     code: str
     severity: int
     condition: Callable[[datetime], Q]
     reason: Callable[[Enrollment, datetime], str]
+    # A few words for narrow places (the matrix); `reason` says the rest.
+    label: str = ""
 
 
 def _days_since(moment: datetime | None, now: datetime) -> int:
@@ -115,6 +118,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
         lambda e, now: (
             f"Not started {_days_since(e.enrolled_at, now)} days after enrolling"
         ),
+        "Not started",
     ),
     RiskRule(
         "inactive_two_weeks",
@@ -124,13 +128,21 @@ RISK_RULES: tuple[RiskRule, ...] = (
             f"No activity for {_days_since(e.last_active_at, now)} days "
             "(two weeks or more)"
         ),
+        "Inactive 2+ weeks",
     ),
-    RiskRule("low_score", 2, _low_score, lambda e, now: _low_score_reason(e)),
+    RiskRule(
+        "low_score",
+        2,
+        _low_score,
+        lambda e, now: _low_score_reason(e),
+        "Low quiz score",
+    ),
     RiskRule(
         "inactive_week",
         1,
         _inactive,
         lambda e, now: f"No activity for {_days_since(e.last_active_at, now)} days",
+        "Inactive 1+ week",
     ),
     RiskRule(
         "behind_class",
@@ -140,6 +152,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             f"At {e.progress_percent}%, more than {BEHIND_POINTS} points behind "
             f"the class average of {round(e.risk_class_average)}%"
         ),
+        "Behind the class",
     ),
 )
 RULES_BY_CODE = {rule.code: rule for rule in RISK_RULES}
@@ -256,13 +269,14 @@ class Risk:
     code: str
     severity: int
     reason: str
+    label: str
 
 
 def risks_of(enrollment: Enrollment, now: datetime) -> list[Risk]:
     """The rules that apply to `enrollment` (annotated by `with_risk_facts`),
     most severe first, each with its reason in words."""
     found = [
-        Risk(rule.code, rule.severity, rule.reason(enrollment, now))
+        Risk(rule.code, rule.severity, rule.reason(enrollment, now), rule.label)
         for rule in RISK_RULES
         if getattr(enrollment, f"risk_{rule.code}", False)
     ]

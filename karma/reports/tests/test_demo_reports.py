@@ -167,3 +167,12 @@ def test_demo_dashboard_shows_the_reflection_waiting(demo):
     kinds = [item.kind for item in board.feed]
     assert kinds.count("submitted") == 3
     assert kinds.count("completed") == 1
+
+
+def test_demo_dashboard_page_links_the_grading_queue(demo, client):
+    client.force_login(demo.owner)
+
+    html = client.get("/reports/").content.decode()
+
+    queue = f"/manage/courses/{demo.public_id}/grading/"
+    assert f'<a href="{queue}">{SAMPLE}</a>: 1 answer' in html
