@@ -389,7 +389,9 @@ def test_a_job_of_a_course_no_longer_taught_is_gone(known, run_on_commit, client
     assert client.get(url).status_code == 404
 
 
-def test_an_expired_file_is_404(known, instructor, instructor_client, run_on_commit):
+def test_an_expired_file_is_404_and_its_page_says_so(
+    known, instructor, instructor_client, run_on_commit
+):
     with run_on_commit():
         job = services.request_export(
             course=known.course,
@@ -402,6 +404,8 @@ def test_an_expired_file_is_404(known, instructor, instructor_client, run_on_com
 
     url = reverse("reports:export_job_download", args=[job.public_id])
     assert instructor_client.get(url).status_code == 404
+    page = instructor_client.get(reverse("reports:export_job", args=[job.public_id]))
+    assert "This file was deleted" in page.content.decode()
 
 
 def test_a_learner_cannot_ask_for_a_job(known, learner):

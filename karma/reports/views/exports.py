@@ -57,8 +57,20 @@ def _job_for_user_or_404(request: HttpRequest, job_id: str) -> ExportJob:
 @never_cache
 def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _job_for_user_or_404(request, job_id)
-    context = {"job": job, "course": job.course, "nav_section": "courses"}
+    context = {
+        "job": job,
+        "course": job.course,
+        "expired": _expired(job),
+        "nav_section": "courses",
+    }
     return render(request, "reports/export_job.html", context)
+
+
+def _expired(job: ExportJob) -> bool:
+    """True once the retention task has deleted a finished job's file."""
+    if job.status != ExportStatus.DONE:
+        return False
+    return not job.file or not job.file.storage.exists(job.file.name)
 
 
 @login_required
@@ -69,7 +81,8 @@ def export_job_status(request: HttpRequest, job_id: str) -> HttpResponse:
     # Polling is the page, not the person: no last-active write.
     request.counts_as_activity = False
     job = _job_for_user_or_404(request, job_id)
-    return render(request, "reports/_export_job_body.html", {"job": job})
+    context = {"job": job, "expired": _expired(job)}
+    return render(request, "reports/_export_job_body.html", context)
 
 
 @login_required
@@ -79,7 +92,7 @@ def export_job_download(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _job_for_user_or_404(request, job_id)
     if job.status != ExportStatus.DONE:
         raise PermissionDenied("This export is not ready.")
-    if not job.file or not job.file.storage.exists(job.file.name):
+    if _expired(job):
         # The retention task deleted it; the job page says so.
         raise Http404("This export has expired")
 
