@@ -33,7 +33,7 @@ from karma.assessments.services.scoring import (
     score_answer,
 )
 from karma.enrollments.models import Enrollment, EnrollmentStatus
-from karma.learning.services.lessons import record_quiz_outcome
+from karma.learning.services.lessons import note_activity, record_quiz_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +190,7 @@ def save_answers(
         if locked.status != AttemptStatus.IN_PROGRESS:
             raise AttemptError(_closed_message(locked))
         _store(locked, responses)
+    note_activity(enrollment=locked.enrollment)
     return locked
 
 
@@ -215,6 +216,7 @@ def submit_attempt(
         if responses:
             _store(locked, responses)
         _finish(locked, auto=False)
+    note_activity(enrollment=locked.enrollment)
     return locked
 
 

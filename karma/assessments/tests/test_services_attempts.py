@@ -598,3 +598,22 @@ def test_one_attempt_that_fails_leaves_the_other_overdue_ones_submitted(
     fine.refresh_from_db()
     broken.refresh_from_db()
     assert not fine.is_open and broken.is_open
+
+
+# Activity
+
+
+def test_saving_and_submitting_count_as_activity_in_the_course(
+    assessment, learner, enrollment
+):
+    type(enrollment).objects.filter(pk=enrollment.pk).update(last_active_at=None)
+    attempt = start_attempt(assessment=assessment, learner=learner)
+
+    save_answers(attempt=attempt, learner=learner, responses=_all_right(attempt))
+    enrollment.refresh_from_db()
+    assert enrollment.last_active_at is not None
+
+    type(enrollment).objects.filter(pk=enrollment.pk).update(last_active_at=None)
+    submit_attempt(attempt=attempt, learner=learner)
+    enrollment.refresh_from_db()
+    assert enrollment.last_active_at is not None

@@ -391,6 +391,12 @@ def _complete(
     return LessonState(progress, True, enrollment)
 
 
+def note_activity(*, enrollment: Enrollment, now: datetime | None = None) -> None:
+    """Record that the learner worked in the course (a quiz saved or
+    submitted, say), for last active and the at-risk rules."""
+    _touch(enrollment, now or timezone.now())
+
+
 def _touch(enrollment: Enrollment, now: datetime) -> None:
     """Store last active in the course, at most once a minute."""
     Enrollment.objects.filter(pk=enrollment.pk).exclude(
