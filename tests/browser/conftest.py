@@ -9,6 +9,7 @@ either fails at teardown.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = Path(os.environ.get("KARMA_CHROMIUM", "/usr/bin/chromium"))
@@ -35,6 +38,36 @@ TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 _axe = Axe()
+
+
+class _SharedConnectionServer(ThreadedWSGIServer):
+    """The live server, answering one request at a time when its threads
+    share the tests' in-memory SQLite connection.
+
+    Every thread then runs its queries and transactions on that one
+    connection, so a page load that overlaps the player's background
+    events fails with "database table is locked" or mixes the two
+    transactions. A file database (WAL, busy timeout) and PostgreSQL give
+    each thread its own connection and keep answering in parallel.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, connections_override=connections_override, **kwargs)
+        self._one_at_a_time = threading.Lock() if connections_override else None
+
+    def set_app(self, application):
+        if self._one_at_a_time is None:
+            return super().set_app(application)
+        lock = self._one_at_a_time
+
+        def serialised(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        return super().set_app(serialised)
+
+
+LiveServerThread.server_class = _SharedConnectionServer
 
 
 @pytest.fixture(scope="package")
@@ -69,6 +102,18 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started once the test database exists.
+
+    On in-memory SQLite the server's threads must be handed the tests'
+    connection; started before the test database, they open connections
+    of their own to the shared in-memory database, whose table locks fail
+    at once ("database table is locked") instead of waiting.
+    """
+    return live_server
 
 
 @pytest.fixture
