@@ -520,6 +520,20 @@ def test_moves_a_question_down_and_says_so_at_the_end(instructor_client, quiz):
     assert "The question is already last." in again.content.decode()
 
 
+def test_the_quiz_page_lists_the_questions_in_their_new_order(instructor_client, quiz):
+    first = QuestionFactory(assessment=quiz, prompt="First written")
+    QuestionFactory(assessment=quiz, prompt="Second written")
+    last = QuestionFactory(assessment=quiz, prompt="Third written")
+
+    instructor_client.post(_url("question_move", quiz, last.public_id), {"offset": -1})
+    instructor_client.post(_url("question_move", quiz, first.public_id), {"offset": 1})
+    content = instructor_client.get(_builder(quiz)).content.decode()
+
+    positions = [content.index(f"{word} written") for word in ("Third", "First")]
+    assert positions == sorted(positions)
+    assert content.index("Second written") > content.index("First written")
+
+
 def test_a_bad_move_changes_nothing(instructor_client, quiz):
     first, second = QuestionFactory.create_batch(2, assessment=quiz)
 

@@ -104,11 +104,12 @@ def quiz_builder(request: HttpRequest, course_id: str, lesson_id: str) -> HttpRe
 def _quiz_context(
     course: Course, lesson: Lesson, assessment: Assessment, form: QuizSettingsForm
 ) -> dict[str, Any]:
+    # Explicit order: a query with GROUP BY ignores the model's ordering.
     questions = list(
         assessment.questions.annotate(
             choice_count=Count("choices", distinct=True),
             pair_count=Count("pairs", distinct=True),
-        )
+        ).order_by("position", "id")
     )
     for index, question in enumerate(questions):
         question.moves = [
