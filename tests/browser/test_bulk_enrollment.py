@@ -248,7 +248,7 @@ def test_invite_run_emails_the_invitee_who_then_finds_the_course_on_the_dashboar
     courses = invitee.get_by_role("region", name="My courses")
     expect(courses.get_by_role("heading", level=3)).to_have_text(["Fire Safety"])
     scan(invitee)
-    invitee.get_by_role("link", name="Fire Safety").click()
+    invitee.get_by_role("link", name="Fire Safety", exact=True).click()
     expect(invitee.get_by_role("heading", name="You are enrolled")).to_be_visible()
     scan(invitee)
 
