@@ -206,7 +206,8 @@ def test_the_sidebar_shows_grading_with_a_count_to_staff(instructor_client, atte
     content = instructor_client.get(reverse("courses:course_list")).content.decode()
 
     assert f'href="{QUEUE_URL}"' in content
-    assert '1<span class="visually-hidden"> answers waiting</span>' in content
+    # One answer, said in the singular to screen readers.
+    assert '1<span class="visually-hidden"> answer waiting</span>' in content
 
 
 def test_the_sidebar_hides_grading_from_learners(learner_client):
@@ -227,7 +228,7 @@ def test_grading_clears_the_graders_sidebar_count(
         )
     content = instructor_client.get(QUEUE_URL).content.decode()
 
-    assert "answers waiting</span>" not in content
+    assert '<span class="visually-hidden"> answer' not in content
 
 
 # --- Grading one attempt -----------------------------------------------------
