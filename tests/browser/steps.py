@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 
 from PIL import Image
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 
 def sign_in(page: Page, scan, *, email: str, password: str) -> None:
@@ -72,3 +74,101 @@ def pdf_file(name: str) -> dict:
     output = io.BytesIO()
     Image.new("RGB", (595, 842), "white").save(output, format="PDF")
     return {"name": name, "mimeType": "application/pdf", "buffer": output.getvalue()}
+
+
+# --- The lesson player and quizzes ---------------------------------------------
+
+
+def lesson_done(page: Page, title: str):
+    """The outline's entry for `title` once it shows as done."""
+    # Anchored: "Not done: …" holds "done: …", and names match ignoring case.
+    return page.get_by_role("navigation", name="Course outline").get_by_role(
+        "link", name=re.compile(rf"^Done: {re.escape(title)}")
+    )
+
+
+def read_to_end(page: Page, title: str) -> None:
+    """Scroll a text or document lesson to its end and see it complete."""
+    page.get_by_text("End of the lesson").scroll_into_view_if_needed()
+    expect(lesson_done(page, title)).to_be_visible()
+
+
+def quiz_fieldset(page: Page, question):
+    """The take page's group of fields for `question` (a Question)."""
+    return page.locator("fieldset").filter(has_text=question.prompt)
+
+
+def answer_correctly(page: Page, question) -> None:
+    """Give the right answer to `question`, as its author stored it.
+
+    The answers come from the database: the take page must not know them.
+    """
+    group = quiz_fieldset(page, question)
+    if question.type == "choice":
+        for choice in question.choices.all():
+            if choice.is_correct:
+                group.get_by_label(choice.text, exact=True).check()
+    elif question.type == "true_false":
+        label = "True" if question.correct_true else "False"
+        group.get_by_label(label, exact=True).check()
+    elif question.type == "matching":
+        for pair in question.pairs.all():
+            group.get_by_label(pair.prompt, exact=True).select_option(label=pair.answer)
+    else:
+        raise ValueError(f"{question.type} questions have no right answer to give")
+
+
+# Longer than the take page's two-second pause before it saves typing.
+AUTOSAVE_QUIET_MS = 3_000
+
+
+def autosave_answer(response) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/save/")
+
+
+def let_autosave_finish(page: Page) -> None:
+    """Wait until the take page has saved the answers given so far.
+
+    It saves on every change at once and two seconds after typing stops;
+    submitting while a save is on its way would cut that save off (harmless,
+    since Submit sends every answer, but a failed request all the same).
+    """
+    while True:
+        try:
+            with page.expect_response(autosave_answer, timeout=AUTOSAVE_QUIET_MS):
+                pass
+        except PlaywrightTimeoutError:
+            return
+
+
+def submit_quiz(page: Page) -> None:
+    """Press Submit and accept the question the page asks first."""
+    let_autosave_finish(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Submit", exact=True).click()
+
+
+def player_report(kind: str):
+    """Match the answer to a report of `kind` the player's script sends."""
+
+    def matches(response) -> bool:
+        request = response.request
+        return (
+            request.method == "POST"
+            and response.url.endswith("/events/")
+            and (request.post_data_json or {}).get("type") == kind
+        )
+
+    return matches
+
+
+def arrive_at_lesson(page: Page, scan, title: str, go) -> None:
+    """Run `go`, which opens a lesson in the player, and wait for the lesson
+    and the first report its script sends.
+
+    Leaving a lesson while that report is on its way would cut it off.
+    """
+    with page.expect_response(player_report("heartbeat")):
+        go()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    scan(page)
