@@ -50,6 +50,7 @@ from karma.privacy.registry.handlers import (
     ErasureContext,
     erased_email,
 )
+from karma.reports.models import ExportJob
 
 __all__ = [
     "ERASED_FIRST_NAME",
@@ -333,6 +334,25 @@ HOLDINGS: tuple[Holding, ...] = (
         ),
         erase=handlers.blank_answer_texts,
         count_key="answers_blanked",
+    ),
+    Holding(
+        label="reports.ExportJob",
+        erasure=Erasure.DELETE,
+        explanation="Exports of course reports the person asked for (staff "
+        "only): which course, what kind and when. Erasure deletes them and "
+        "their files.",
+        rows=lambda user: ExportJob.objects.filter(requested_by=user),
+        fields=(
+            "public_id",
+            "course__public_id",
+            "kind",
+            "file_format",
+            "status",
+            "created_at",
+            "finished_at",
+        ),
+        erase=handlers.delete_export_jobs,
+        count_key="export_jobs_deleted",
     ),
     Holding(
         label="accounts.User",

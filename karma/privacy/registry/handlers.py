@@ -31,6 +31,7 @@ from karma.enrollments.models import (
     BulkJobStatus,
 )
 from karma.learning.models import Certificate
+from karma.reports.models import ExportJob
 
 ERASED_FIRST_NAME = "Erased"
 ERASED_LAST_NAME = "learner"
@@ -113,6 +114,16 @@ def blacklist_tokens(context: ErasureContext) -> int:
 
 def delete_invitations(context: ErasureContext) -> int:
     deleted, _ = Invitation.objects.filter(user=context.learner).delete()
+    return deleted
+
+
+def delete_export_jobs(context: ErasureContext) -> int:
+    """Delete the exports the person asked for, files included: they hold
+    other learners' data and only their requester may download them."""
+    jobs = ExportJob.objects.filter(requested_by=context.learner)
+    files = jobs.exclude(file="").values_list("file", flat=True)
+    context.files_to_delete.extend(files)
+    deleted, _ = jobs.delete()
     return deleted
 
 

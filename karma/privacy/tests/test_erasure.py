@@ -24,12 +24,14 @@ from karma.privacy.registry import HOLDINGS, REDACTED, erased_email
 from karma.privacy.selectors import is_erased
 from karma.privacy.services import ErasureError, erase_learner
 from karma.privacy.tests.builders import EMAIL, FIRST, LAST
+from karma.reports.models import ExportJob
 
 # Holdings a learner has no rows in: they are about staff work.
 STAFF_ONLY = {
     "courses.Course",
     "courses.CourseInstructor",
     "enrollments.BulkEnrollmentJob",
+    "reports.ExportJob",
 }
 
 
@@ -274,3 +276,18 @@ def test_an_admin_may_erase_another_admin(admin):
 
     assert result.user.name == "Erased learner"
     assert not result.user.is_active
+
+
+def test_deletes_the_export_jobs_a_staff_member_asked_for(admin):
+    instructor = InstructorFactory()
+    course = CourseFactory()
+    ExportJob.objects.create(
+        course=course, requested_by=instructor, kind="progress", file_format="xlsx"
+    )
+    ExportJob.objects.create(
+        course=course, requested_by=admin, kind="progress", file_format="xlsx"
+    )
+
+    erase_learner(learner=instructor, actor=admin, reason="Left the company")
+
+    assert list(ExportJob.objects.values_list("requested_by", flat=True)) == [admin.pk]
