@@ -180,3 +180,25 @@ def test_learner_completes_a_video_by_watching_not_by_seeking(
     expect(page.get_by_text("50% · 1 of 2 required lessons done")).to_be_visible()
     progress.refresh_from_db()
     assert progress.completion_reason == "video_watched"
+
+
+def test_a_short_lesson_left_at_once_still_counts_as_read(
+    site, page, scan, learner, password, course
+):
+    sign_in_to_dashboard(page, scan, site, user=learner, password=password)
+
+    # Straight to the lesson and away again, without waiting for any answer:
+    # the report of reaching the end goes out as the page is left.
+    welcome = course.lessons.get(title="Welcome")
+    page.goto(f"/learn/{course.public_id}/lessons/{welcome.public_id}/")
+    page.get_by_role("link", name="Next: Walk the route").click()
+    expect(page.get_by_role("heading", name="Walk the route", level=1)).to_be_visible()
+    scan(page)
+
+    expect(_outline(page).get_by_role("link", name="Done: Welcome")).to_be_visible()
+    progress = LessonProgress.objects.get(lesson=welcome)
+    assert progress.completion_reason == "read_to_end"
+
+    page.go_back()
+    expect(page.get_by_role("heading", name="Welcome", level=1)).to_be_visible()
+    scan(page)

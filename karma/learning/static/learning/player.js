@@ -34,11 +34,14 @@
   // Post one event; resolve with the server's answer, or null when it
   // failed (offline, signed out). Video reports carry every range played
   // so far, so the next one makes up for a lost one.
-  function post(payload, keepalive) {
+  function post(payload) {
     return fetch(eventsUrl, {
       method: "POST",
       credentials: "same-origin",
-      keepalive: Boolean(keepalive),
+      // Every report outlives the page: a learner who clicks Next while one
+      // is on its way must not lose it (bodies are tiny, far under the
+      // browser's keepalive budget).
+      keepalive: true,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(payload)
     }).then(function (response) {
@@ -60,7 +63,7 @@
   function send(makePayload) {
     var answer = queue.then(function () {
       var payload = makePayload();
-      return payload ? post(payload, false) : null;
+      return payload ? post(payload) : null;
     });
     // A failure stays with its own event; the ones after it still go.
     queue = answer.catch(function () { return null; });
@@ -204,7 +207,7 @@
     // keepalive lets the report outlive the page.
     window.addEventListener("pagehide", function () {
       var report = videoReport();
-      if (report) { post(report, true); }
+      if (report) { post(report); }
     });
   }
 
@@ -212,16 +215,27 @@
 
   var sentinel = root.querySelector("[data-end-sentinel]");
   if (sentinel && !completed && "IntersectionObserver" in window) {
+    // Reached but not yet answered: a learner who clicks Next at once
+    // would otherwise leave with the report still waiting in the queue.
+    var endUnanswered = false;
     var observer = new IntersectionObserver(function (entries) {
       if (!entries.some(function (entry) { return entry.isIntersecting; })) { return; }
       observer.disconnect();
+      endUnanswered = true;
       send(function () { return { type: "reached_end" }; }).then(function (answer) {
-        // Try again later when the report was lost.
-        if (!answer) {
-          window.setTimeout(function () { observer.observe(sentinel); }, 5000);
+        if (answer) {
+          endUnanswered = false;
+          return;
         }
+        // Try again later when the report was lost.
+        window.setTimeout(function () { observer.observe(sentinel); }, 5000);
       });
     });
     observer.observe(sentinel);
+    // Sent outside the queue with keepalive, so it outlives the page; the
+    // server ignores a second report of a lesson already complete.
+    window.addEventListener("pagehide", function () {
+      if (endUnanswered) { post({ type: "reached_end" }); }
+    });
   }
 })();
