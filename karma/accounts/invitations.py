@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from karma.accounts.models import Invitation, Role, User, hash_token
 from karma.audit.models import AuditEvent, AuditKind
-from karma.lib.text import fold_for_search, single_line
+from karma.lib.spreadsheets.cells import clean_name
+from karma.lib.text import fold_for_search
 from karma.web.background import start_after_commit
 from karma.web.mail import render_email, site_url
 
@@ -72,8 +73,10 @@ def invite_learners_in_bulk(
 
 def _new_learner(invitee: Invitee, stamp) -> User:
     # bulk_create skips User.save(), so the derived fields are set here.
-    first_name = single_line(invitee.first_name)[:NAME_MAX_LENGTH]
-    last_name = single_line(invitee.last_name)[:NAME_MAX_LENGTH]
+    # Names are stored as written in the file (a leading tab included, which
+    # exports neutralise); clean_name only keeps them on one line.
+    first_name = clean_name(invitee.first_name)[:NAME_MAX_LENGTH]
+    last_name = clean_name(invitee.last_name)[:NAME_MAX_LENGTH]
     return User(
         email=invitee.email,
         first_name=first_name,

@@ -262,7 +262,7 @@ class TestCaseFiles:
                 "Smith",
             )
             assert names["eve@example.org"] == ("+SUM(1+1)", "@cmd")
-            assert names["dan@example.org"][0] == "-2+3"
+            assert names["dan@example.org"] == ("-2+3", "\t=1+1")
         assert_second_run_changes_nothing(first, second)
 
 
