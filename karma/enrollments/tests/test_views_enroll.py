@@ -199,6 +199,7 @@ def test_completed_learners_may_enroll_again(learner_client, learner, course):
     learner_client.post(_enroll_url(course), {"from": "course"})
 
     assert "Enroll again" in page
+    assert "starts a new enrollment from 0%" in page
     assert Enrollment.objects.exclude(pk=done.pk).get().status == "active"
 
 
