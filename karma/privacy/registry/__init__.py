@@ -408,4 +408,5 @@ def run_erasure(context: ErasureContext) -> dict[str, int]:
         if holding.erase is not None:
             changed[holding.count_key] = holding.erase(context)
     handlers.delete_files_on_commit(context)
+    handlers.delete_mail_copies_on_commit(context)
     return changed

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
@@ -231,6 +233,22 @@ def anonymise_user(context: ErasureContext) -> int:
         ]
     )
     return 1
+
+
+def delete_mail_copies_on_commit(context: ErasureContext) -> None:
+    """Delete the copies the embedded mail backend kept of messages to the
+    person (KARMA_MAIL_DIR, used when no SMTP server is configured)."""
+    folder = Path(settings.KARMA_MAIL_DIR)
+    address = context.email.lower().encode()
+
+    def delete() -> None:
+        if not folder.is_dir():
+            return
+        for copy in folder.glob("*.eml"):
+            if address in copy.read_bytes().lower():
+                copy.unlink(missing_ok=True)
+
+    transaction.on_commit(delete, robust=True)
 
 
 def delete_files_on_commit(context: ErasureContext) -> None:

@@ -291,3 +291,19 @@ def test_deletes_the_export_jobs_a_staff_member_asked_for(admin):
     erase_learner(learner=instructor, actor=admin, reason="Left the company")
 
     assert list(ExportJob.objects.values_list("requested_by", flat=True)) == [admin.pk]
+
+
+def test_deletes_the_kept_copies_of_mail_to_the_person(
+    world, admin, settings, tmp_path, run_on_commit
+):
+    settings.KARMA_MAIL_DIR = tmp_path
+    theirs = tmp_path / "1-msg.eml"
+    theirs.write_bytes(f"To: {EMAIL.upper()}\r\n\r\nHello {FIRST}".encode())
+    other = tmp_path / "2-msg.eml"
+    other.write_bytes(b"To: someone.else@example.com\r\n\r\nHello")
+
+    with run_on_commit():
+        erase(world, admin)
+
+    assert not theirs.exists()
+    assert other.exists()
