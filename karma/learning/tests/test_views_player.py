@@ -501,6 +501,15 @@ def test_refuses_bad_events_with_a_json_error(
     assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
 
 
+def test_refuses_deeply_nested_json_with_a_json_error(
+    learner_client, course, lessons, enrollment
+):
+    response = _post_event(learner_client, course, lessons[0], "[" * 100_000)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "The JSON is nested too deeply."
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -231,6 +231,9 @@ def _read_body(request: HttpRequest) -> dict:
         body = json.loads(request.body, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise LessonEventError("Send a JSON object.") from error
+    except RecursionError as error:
+        # The decoder gives up on thousands of nested brackets this way.
+        raise LessonEventError("The JSON is nested too deeply.") from error
     if not isinstance(body, dict):
         raise LessonEventError("Send a JSON object.")
     return body
