@@ -74,6 +74,7 @@ def ensure_seed(*, learners: int, courses: int, say=print) -> Site:
     from karma.accounts.models import Role, User
     from karma.web.seed_scale import ADMIN_EMAIL
 
+    _create_database_if_missing(say)
     call_command("migrate", verbosity=0)
     seeded = User.objects.filter(email=ADMIN_EMAIL).exists() and (
         User.objects.filter(role=Role.LEARNER).count() == learners
@@ -85,6 +86,30 @@ def ensure_seed(*, learners: int, courses: int, say=print) -> Site:
         call_command("seed_scale", learners=learners, courses=courses, flush=True)
         seconds = time.perf_counter() - started
     return _site(connection.vendor, learners, seconds)
+
+
+def _create_database_if_missing(say) -> None:
+    """Create the PostgreSQL database DATABASE_URL names, so the README's
+    one command works on a server that has never seen it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+    from psycopg import sql
+
+    params = connection.get_connection_params()
+    name = params.pop("dbname")
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as server:
+        found = server.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if found is None:
+            say(f"Creating the PostgreSQL database {name} …")
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _site(vendor: str, learners: int, seconds: float | None) -> Site:
