@@ -34,6 +34,7 @@ from karma.accounts.models import (
 from karma.accounts.permissions import is_staff_member
 from karma.audit.models import AuditKind
 from karma.audit.services import record_event
+from karma.privacy.selectors import is_erased
 from karma.web.mail import send_email_after_commit, site_url
 
 logger = logging.getLogger(__name__)
@@ -319,10 +320,11 @@ def change_role(
     role = clean_role(role)
     if changed_by is not None and changed_by.pk == user.pk and role != Role.ADMIN:
         raise AccountError("You cannot remove your own admin role.", field="role")
-    if user.role == role:
-        return user
 
     with transaction.atomic():
+        _lock_unless_erased(user, refusal="their role cannot be changed", field="role")
+        if user.role == role:
+            return user
         old_role = user.role
         user.role = role
         user.save(update_fields=["role"])
@@ -369,11 +371,14 @@ def deactivate_user(
 def reactivate_user(
     *, user: User, reactivated_by: User | None, reason: str = ""
 ) -> User:
-    """Let a deactivated user sign in again with their existing password."""
-    if user.is_active:
-        return user
+    """Let a deactivated user sign in again with their existing password.
 
+    Raises AccountError for an erased account: erasure is for good.
+    """
     with transaction.atomic():
+        _lock_unless_erased(user, refusal="their account cannot be reactivated")
+        if user.is_active:
+            return user
         user.is_active = True
         user.save(update_fields=["is_active"])
         record_event(
@@ -385,6 +390,18 @@ def reactivate_user(
 
     logger.info("account reactivated", extra={"user_id": user.public_id})
     return user
+
+
+def _lock_unless_erased(user: User, *, refusal: str, field: str | None = None) -> None:
+    """Lock `user`'s row, or raise AccountError if their data was erased.
+
+    An erased account stays anonymous and deactivated: a role, a name or a
+    live login would make it someone again. The lock keeps an erasure that
+    commits meanwhile from being undone by this change.
+    """
+    locked = User.objects.select_for_update().only("pk", "email", "public_id")
+    if is_erased(locked.get(pk=user.pk)):
+        raise AccountError(f"This person's data was erased, so {refusal}.", field=field)
 
 
 def change_password(*, user: User, new_password: str) -> User:

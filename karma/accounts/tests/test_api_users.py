@@ -12,6 +12,7 @@ from karma.accounts.models import Role, User, UserStatus
 from karma.accounts.tests.factories import LearnerFactory
 from karma.api.tests.helpers import api_client, error_of, issues_of
 from karma.audit.models import AuditEvent, AuditKind
+from karma.privacy.services import erase_learner
 
 USERS = "/api/v1/users"
 ME = "/api/v1/users/me"
@@ -516,6 +517,38 @@ def test_admin_cannot_deactivate_themselves(admin_api, admin):
     assert issues_of(response) == {None: "You cannot deactivate your own account."}
     admin.refresh_from_db()
     assert admin.is_active
+
+
+# --- Erased accounts ---------------------------------------------------------------
+
+
+def test_refuses_reactivating_an_erased_account_with_422(admin_api, admin, learner):
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    response = admin_api.post(_user_path(learner, "reactivate"))
+
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "VALIDATION_ERROR"
+    assert issues_of(response) == {
+        None: "This person's data was erased, so their account cannot be reactivated."
+    }
+    learner.refresh_from_db()
+    assert not learner.is_active
+
+
+def test_refuses_changing_the_role_of_an_erased_account_with_422(
+    admin_api, admin, learner
+):
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    response = _patch(admin_api, _user_path(learner), {"role": "admin"})
+
+    assert response.status_code == 422
+    assert issues_of(response) == {
+        "role": "This person's data was erased, so their role cannot be changed."
+    }
+    learner.refresh_from_db()
+    assert learner.role == Role.LEARNER
 
 
 # --- Failures ----------------------------------------------------------------

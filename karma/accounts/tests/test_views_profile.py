@@ -13,6 +13,7 @@ from karma.accounts import services
 from karma.accounts.models import Role, User
 from karma.accounts.tests.factories import LearnerFactory
 from karma.audit.models import AuditEvent, AuditKind
+from karma.privacy.services import erase_learner
 
 MY_PROFILE_URL = reverse("accounts:my_profile")
 
@@ -134,6 +135,18 @@ def test_admin_sees_reactivate_for_deactivated(admin_client, admin, learner):
     assert reverse("accounts:user_reactivate", args=[learner.public_id]) in html
     assert reverse("accounts:user_deactivate", args=[learner.public_id]) not in html
     assert "Deactivated" in html
+
+
+def test_admin_sees_no_reactivate_or_role_change_for_an_erased_account(
+    admin_client, admin, learner
+):
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    html = admin_client.get(_profile_url(learner)).content.decode()
+
+    assert reverse("accounts:user_reactivate", args=[learner.public_id]) not in html
+    assert reverse("accounts:user_role", args=[learner.public_id]) not in html
+    assert "Manage account" not in html
 
 
 def test_admin_cannot_demote_or_deactivate_self_from_profile(admin_client, admin):

@@ -20,6 +20,7 @@ from karma.accounts.tests.factories import (
     UserFactory,
 )
 from karma.audit.models import AuditEvent, AuditKind
+from karma.privacy.services import erase_learner
 
 LIST_URL = reverse("accounts:user_list")
 BULK_URL = reverse("accounts:user_bulk_action")
@@ -416,6 +417,21 @@ def test_bulk_reactivate_skips_active(admin_client, learner):
     assert User.objects.filter(is_active=False).count() == 0
 
 
+def test_bulk_reactivate_skips_erased_accounts(admin_client, admin, learner):
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    response = admin_client.post(
+        BULK_URL, {"action": "reactivate", "users": [learner.public_id]}
+    )
+
+    learner.refresh_from_db()
+    assert not learner.is_active
+    assert _messages(response) == [
+        "0 reactivated, 1 skipped: this person's data was erased, "
+        "so their account cannot be reactivated."
+    ]
+
+
 def test_bulk_resend_invitation_mails_invitees_only(
     admin_client, admin, learner, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -707,6 +723,36 @@ def test_deactivates_and_reactivates_with_reason(admin_client, learner):
     learner.refresh_from_db()
     assert learner.is_active
     assert _messages(reactivated)[-1] == "Lea Learner was reactivated."
+
+
+def test_refuses_reactivating_an_erased_account(admin_client, admin, learner):
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    response = admin_client.post(_url("user_reactivate", learner), {"reason": "Back"})
+
+    learner.refresh_from_db()
+    assert response["Location"] == _url("user_profile", learner)
+    assert not learner.is_active
+    assert _messages(response) == [
+        "This person's data was erased, so their account cannot be reactivated."
+    ]
+    assert not AuditEvent.objects.filter(kind=AuditKind.ACCOUNT_REACTIVATED).exists()
+
+
+def test_refuses_changing_the_role_of_an_erased_account(admin_client, admin, learner):
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    response = admin_client.post(
+        _url("user_role", learner), {"role": "admin", "reason": "Promote"}
+    )
+
+    learner.refresh_from_db()
+    assert response["Location"] == _url("user_profile", learner)
+    assert learner.role == Role.LEARNER
+    assert _messages(response) == [
+        "This person's data was erased, so their role cannot be changed."
+    ]
+    assert not AuditEvent.objects.filter(kind=AuditKind.ROLE_CHANGED).exists()
 
 
 def test_deactivation_ends_sessions_at_once(admin_client, learner_client, learner):

@@ -17,6 +17,7 @@ from karma.enrollments.permissions import can_enroll_anyone
 from karma.enrollments.selectors import enrollments_on_profile
 from karma.learning.selectors_certificates import certificates_on_profile
 from karma.learning.selectors_my_learning import attempts_on_profile
+from karma.privacy.selectors import is_erased
 
 
 def _get_profile_for_viewer_or_404(viewer: User, public_id: str) -> User:
@@ -95,6 +96,9 @@ def _render_profile(
 def _management_context(subject: User, *, is_self: bool) -> dict[str, object]:
     """Return what the admin-only part of a profile needs."""
     invitation = latest_invitation(subject)
+    # An erased account keeps its role and stays deactivated for good;
+    # the services refuse both changes.
+    erased = is_erased(subject)
     return {
         "invitation": invitation,
         "can_resend_invitation": subject.status == UserStatus.INVITED,
@@ -102,12 +106,12 @@ def _management_context(subject: User, *, is_self: bool) -> dict[str, object]:
         and invitation.state == InvitationState.PENDING,
         # An admin cannot demote or deactivate themselves (services refuse).
         "role_form": None
-        if is_self
+        if is_self or erased
         else RoleForm(initial={"role": subject.role}, auto_id="role_%s"),
         "deactivate_form": None
         if is_self or not subject.is_active
         else ReasonForm(auto_id="deactivate_%s"),
         "reactivate_form": None
-        if subject.is_active
+        if subject.is_active or erased
         else ReasonForm(auto_id="reactivate_%s"),
     }
