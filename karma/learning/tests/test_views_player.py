@@ -12,9 +12,16 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from karma.accounts.tests.factories import InstructorFactory, LearnerFactory
 from karma.assessments.models import Assessment
+from karma.assessments.tests.factories import (
+    QuestionFactory,
+    short_answer_question,
+    submitted_attempt,
+)
 from karma.courses import services as course_services
 from karma.courses.models import LessonType
 from karma.courses.tests.factories import (
@@ -352,6 +359,84 @@ def test_shows_the_quiz_panel_in_a_quiz_lesson(
 
     assert 'id="quiz-panel-title"' in page
     assert "Submit the quiz to complete this lesson." in page
+
+
+def _quiz_lesson(modules, **settings):
+    lesson = LessonFactory(module=modules[0], type=LessonType.QUIZ, body="")
+    return Assessment.objects.create(lesson=lesson, **settings)
+
+
+def _status_line(page: str) -> str:
+    """The lesson's completion status, its classes first, spaces collapsed."""
+    tag = page.rindex("<p", 0, page.index("data-lesson-status>"))
+    return " ".join(page[tag : page.index("</p>", tag)].split())
+
+
+def _completed_on(lesson) -> str:
+    completed_at = LessonProgress.objects.get(lesson=lesson).completed_at
+    return date_format(timezone.localtime(completed_at), "j M Y")
+
+
+def test_says_a_submitted_quiz_is_completed_with_no_space_before_the_full_stop(
+    learner, learner_client, course, modules, enrollment
+):
+    quiz = _quiz_lesson(modules)
+    question = QuestionFactory(assessment=quiz, correct_true=True)
+    submitted_attempt(
+        assessment=quiz,
+        learner=learner,
+        responses={question.public_id: {"value": True}},
+    )
+
+    line = _status_line(
+        learner_client.get(_lesson_url(course, quiz.lesson)).content.decode()
+    )
+
+    assert "text-success" in line
+    assert "✓</span> Completed <time" in line
+    assert f">{_completed_on(quiz.lesson)}</time>." in line
+
+
+def test_says_a_quiz_that_must_be_passed_and_was_not_is_only_submitted(
+    learner, learner_client, course, modules, enrollment
+):
+    quiz = _quiz_lesson(modules, require_passing=True)
+    question = QuestionFactory(assessment=quiz, correct_true=True)
+    submitted_attempt(
+        assessment=quiz,
+        learner=learner,
+        responses={question.public_id: {"value": False}},
+    )
+
+    line = _status_line(
+        learner_client.get(_lesson_url(course, quiz.lesson)).content.decode()
+    )
+
+    assert "text-success" not in line
+    assert "Completed" not in line
+    assert "✓" not in line
+    assert "data-lesson-status> Submitted <time" in line
+    assert "Pass the quiz for it to count towards the course." in line
+
+
+def test_says_a_quiz_that_must_be_passed_waits_for_grading(
+    learner, learner_client, course, modules, enrollment
+):
+    quiz = _quiz_lesson(modules, require_passing=True)
+    essay = short_answer_question(assessment=quiz)
+    submitted_attempt(
+        assessment=quiz,
+        learner=learner,
+        responses={essay.public_id: {"text": "Close the valve."}},
+    )
+
+    line = _status_line(
+        learner_client.get(_lesson_url(course, quiz.lesson)).content.decode()
+    )
+
+    assert "Completed" not in line
+    assert "data-lesson-status> Submitted <time" in line
+    assert "Waiting for grading" in line
 
 
 def test_costs_the_same_queries_for_5_or_50_lessons(

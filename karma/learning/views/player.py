@@ -98,6 +98,7 @@ def _page_context(request, access: PlayerAccess, outline, entry, progress) -> di
     lesson = entry.lesson
     previous, following = outline.neighbours(entry)
     enrollment = access.enrollment
+    quiz_panel = _quiz_panel(request, lesson)
     return {
         "course": access.course,
         "enrollment": enrollment,
@@ -113,7 +114,8 @@ def _page_context(request, access: PlayerAccess, outline, entry, progress) -> di
             enrollment and enrollment.status == EnrollmentStatus.COMPLETED
         ),
         "heartbeat_seconds": HEARTBEAT_SECONDS,
-        "quiz_panel": _quiz_panel(request, lesson),
+        "quiz_panel": quiz_panel,
+        "quiz_waiting_for_grading": _waiting_for_grading(quiz_panel),
         "body_html": _text_html(lesson),
         # Learners reach the player from My Learning, staff from Courses.
         "nav_section": "courses" if access.is_preview else "my_learning",
@@ -128,6 +130,17 @@ def _quiz_panel(request: HttpRequest, lesson) -> dict | None:
     from karma.assessments.selectors import quiz_panel
 
     return quiz_panel(learner=request.user, lesson=lesson)
+
+
+def _waiting_for_grading(panel: dict | None) -> bool:
+    """Say whether one of the learner's attempts waits for a grader."""
+    if panel is None:
+        return False
+    from karma.assessments.models import AttemptStatus
+
+    return any(
+        row["status"] == AttemptStatus.PENDING_REVIEW for row in panel["attempts"]
+    )
 
 
 def _text_html(lesson: Lesson) -> str:
