@@ -497,11 +497,13 @@ def user_for_password_reset(*, uidb64: str, token: str) -> User | None:
 def update_profile(
     *, user: User, first_name: str, last_name: str, updated_by: User
 ) -> User:
-    """Change a person's name."""
-    user.first_name = clean_name(first_name, field="first_name")
-    user.last_name = clean_name(last_name, field="last_name")
+    """Change a person's name; an erased account keeps "Erased learner"."""
+    first_name = clean_name(first_name, field="first_name")
+    last_name = clean_name(last_name, field="last_name")
 
     with transaction.atomic():
+        _lock_unless_erased(user, refusal="their name cannot be changed")
+        user.first_name, user.last_name = first_name, last_name
         user.save(update_fields=["first_name", "last_name"])
         record_event(kind=AuditKind.PROFILE_UPDATED, actor=updated_by, subject=user)
     return user

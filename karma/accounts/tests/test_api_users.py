@@ -551,6 +551,19 @@ def test_refuses_changing_the_role_of_an_erased_account_with_422(
     assert learner.role == Role.LEARNER
 
 
+def test_refuses_renaming_an_erased_account_with_422(admin_api, admin, learner):
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    response = _patch(admin_api, _user_path(learner), {"first_name": "Lea"})
+
+    assert response.status_code == 422
+    assert issues_of(response) == {
+        None: "This person's data was erased, so their name cannot be changed."
+    }
+    learner.refresh_from_db()
+    assert learner.name == "Erased learner"
+
+
 # --- Failures ----------------------------------------------------------------
 
 
