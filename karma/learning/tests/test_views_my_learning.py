@@ -284,6 +284,26 @@ def test_offers_the_certificate_of_a_completed_course(learner, learner_client):
     assert "Review" in html
 
 
+def test_says_a_completed_course_is_completed_once(learner, learner_client):
+    course = PublishedCourseFactory(title="First aid")
+    complete(
+        enroll(course, learner), LessonFactory(module=ModuleFactory(course=course))
+    )
+
+    html = learner_client.get(PAGE).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    assert re.search(r"First aid Completed on \d+ \w{3} \d{4} Enrolled ", text)
+    assert text.count("Complete") == 1
+
+
+def test_says_how_far_an_active_course_is_beside_its_badge(learner_client, enrollment):
+    html = learner_client.get(PAGE).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    assert "Active In progress" in text
+
+
 def test_lists_dropped_courses_apart(learner, learner_client, course, enrollment):
     drop_enrollment(enrollment=enrollment, dropped_by=course.owner)
 
