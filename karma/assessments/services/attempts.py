@@ -410,6 +410,32 @@ def settle_attempt(*, attempt: Attempt) -> Attempt:
     return attempt
 
 
+def settle_ungraded_answers(*, learner) -> int:
+    """Give 0 points to each of `learner`'s answers waiting for a grader
+    and settle their attempts; return how many answers were settled.
+
+    For erasure, which blanks written answers: nobody could grade them
+    afterwards, and their attempts would wait in the queue for ever.
+    """
+    waiting = Attempt.objects.filter(
+        learner=learner, status=AttemptStatus.PENDING_REVIEW
+    ).order_by("pk")
+    settled = 0
+    with transaction.atomic():
+        for attempt in waiting:
+            locked = _locked_attempt(attempt)
+            if locked.status != AttemptStatus.PENDING_REVIEW:
+                continue
+            # No grader and no grading time: like an automatic score.
+            settled += locked.answers.filter(needs_review=True).update(
+                points_awarded=Decimal(0), needs_review=False
+            )
+            settle_attempt(attempt=locked)
+    if settled:
+        logger.info("answers settled without a grader", extra={"count": settled})
+    return settled
+
+
 def _apply_score(attempt: Attempt) -> None:
     answers = list(attempt.answers.all())
     if any(a.needs_review for a in answers):

@@ -8,9 +8,11 @@ erasure does to those rows:
 
 - anonymise: personal fields are overwritten in place, the rows stay;
 - delete: the rows go (they are worth nothing without the person);
-- keep: the rows stay as they are. They hold no personal field of their
-  own, only a reference to the user row, which erasure anonymises; they are
-  the figures courses and reports count (enrollments, progress, scores).
+- keep: the rows stay. They hold no personal field of their own, only a
+  reference to the user row, which erasure anonymises; they are the
+  figures courses and reports count (enrollments, progress, scores).
+  Attempts waiting for a grader are settled first, since nobody can grade
+  the blanked answers.
 
 A test walks every installed model and fails when one with a user
 reference or a personal-looking field is neither here nor in
@@ -275,27 +277,12 @@ HOLDINGS: tuple[Holding, ...] = (
         ),
     ),
     Holding(
-        label="learning.Certificate",
-        erasure=Erasure.ANONYMISE,
-        explanation="Certificates earned. Erasure replaces the name printed "
-        "on them; the certificate and its verification code stay.",
-        rows=lambda user: Certificate.objects.filter(learner=user),
-        fields=(
-            "public_id",
-            "code",
-            "course__public_id",
-            "learner_name",
-            "course_title",
-            "issued_at",
-        ),
-        erase=handlers.anonymise_certificates,
-        count_key="certificates_renamed",
-    ),
-    Holding(
         label="assessments.Attempt",
         erasure=Erasure.KEEP,
         explanation="Quiz attempts: number, dates, score, pass or fail. Kept "
-        "by erasure, so course results hold.",
+        "by erasure, so course results hold. Short answers still waiting for "
+        "a grader get 0 points, since erasure blanks them, and their attempts "
+        "are settled.",
         rows=lambda user: Attempt.objects.filter(learner=user),
         fields=(
             "public_id",
@@ -313,6 +300,25 @@ HOLDINGS: tuple[Holding, ...] = (
             "score_percent",
             "passed",
         ),
+        erase=handlers.settle_awaiting_grading,
+        count_key="answers_settled",
+    ),
+    Holding(
+        label="learning.Certificate",
+        erasure=Erasure.ANONYMISE,
+        explanation="Certificates earned. Erasure replaces the name printed "
+        "on them; the certificate and its verification code stay.",
+        rows=lambda user: Certificate.objects.filter(learner=user),
+        fields=(
+            "public_id",
+            "code",
+            "course__public_id",
+            "learner_name",
+            "course_title",
+            "issued_at",
+        ),
+        erase=handlers.anonymise_certificates,
+        count_key="certificates_renamed",
     ),
     Holding(
         label="assessments.Answer",

@@ -25,6 +25,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 
 from karma.accounts.models import Invitation, User
 from karma.assessments.models import Answer
+from karma.assessments.services.attempts import settle_ungraded_answers
 from karma.audit.models import AuditEvent
 from karma.courses.models import CourseInstructor
 from karma.enrollments.models import (
@@ -187,6 +188,16 @@ def anonymise_bulk_rows(context: ErasureContext) -> int:
     context.files_to_delete.extend(with_files.values_list("upload", flat=True))
     with_files.update(upload="")
     return len(rows)
+
+
+def settle_awaiting_grading(context: ErasureContext) -> int:
+    """Give the person's short answers still waiting for a grader 0 points
+    and settle their attempts (docs/decisions.md, Data rights).
+
+    Runs before certificates are renamed: a settled attempt can complete
+    the course and issue one.
+    """
+    return settle_ungraded_answers(learner=context.learner)
 
 
 def anonymise_certificates(context: ErasureContext) -> int:

@@ -14,7 +14,14 @@ from django.test import Client
 from karma.accounts.models import Invitation, User
 from karma.accounts.tests.factories import AdminFactory, InstructorFactory
 from karma.api.tests.helpers import bearer
-from karma.assessments.models import Answer, Attempt
+from karma.assessments.models import Answer, Attempt, AttemptStatus
+from karma.assessments.services.grading import answers_awaiting_grading
+from karma.assessments.tests.factories import (
+    AssessmentFactory,
+    QuestionFactory,
+    short_answer_question,
+    submitted_attempt,
+)
 from karma.audit.models import AuditEvent, AuditKind
 from karma.courses.models import CourseInstructor
 from karma.courses.tests.factories import CourseFactory
@@ -307,3 +314,64 @@ def test_deletes_the_kept_copies_of_mail_to_the_person(
 
     assert not theirs.exists()
     assert other.exists()
+
+
+# --- Answers waiting for a grader ------------------------------------------------
+
+
+def _quiz_with_an_essay(instructor, **settings):
+    quiz = AssessmentFactory(
+        lesson__module__course__owner=instructor, passing_score=50, **settings
+    )
+    return (
+        quiz,
+        QuestionFactory(assessment=quiz),
+        short_answer_question(assessment=quiz),
+    )
+
+
+def _half_right(quiz, learner, true_false, essay, text="Close the valve."):
+    return submitted_attempt(
+        assessment=quiz,
+        learner=learner,
+        responses={
+            true_false.public_id: {"value": True},
+            essay.public_id: {"text": text},
+        },
+    )
+
+
+def test_settles_answers_waiting_for_a_grader_with_0_points(
+    admin, instructor, learner, outsider
+):
+    quiz, true_false, essay = _quiz_with_an_essay(instructor)
+    attempt = _half_right(quiz, learner, true_false, essay)
+    others = _half_right(quiz, outsider, true_false, essay, text="Otto's answer.")
+    assert answers_awaiting_grading(user=instructor).count() == 2
+
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    waiting = answers_awaiting_grading(user=instructor)
+    assert [answer.attempt_id for answer in waiting] == [others.pk]
+    assert not answers_awaiting_grading(user=admin).filter(attempt=attempt).exists()
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.FINAL
+    assert (attempt.score_percent, attempt.passed) == (Decimal("50"), True)
+    answer = Answer.objects.get(attempt=attempt, question=essay)
+    assert (answer.points_awarded, answer.needs_review) == (Decimal("0"), False)
+    event = AuditEvent.objects.get(kind=AuditKind.LEARNER_ERASED)
+    assert event.details["answers_settled"] == 1
+
+
+def test_a_certificate_that_settling_issues_shows_no_name(admin, instructor, learner):
+    quiz, true_false, essay = _quiz_with_an_essay(instructor, require_passing=True)
+    course = quiz.lesson.course
+    course.certificate_enabled = True
+    course.save(update_fields=["certificate_enabled"])
+    _half_right(quiz, learner, true_false, essay)
+    assert not Certificate.objects.filter(learner=learner).exists()
+
+    erase_learner(learner=learner, actor=admin, reason="Asked by mail")
+
+    certificate = Certificate.objects.get(learner=learner)
+    assert certificate.learner_name == "Erased learner"
