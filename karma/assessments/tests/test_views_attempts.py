@@ -307,8 +307,25 @@ def test_shows_the_score_and_correct_answers_when_allowed(learner, enrolled):
     client.post(_page(attempt, "attempt_submit"), _form(attempt))
     html = client.get(_page(attempt)).content.decode()
 
-    assert "100.00%" in html and "Passed" in html
+    assert "100%" in html and "Passed" in html
     assert "Correct answer" in html and "Water is wet indeed." in html
+
+
+def test_shows_scores_and_points_without_trailing_zeros(learner, enrolled):
+    assessment = AssessmentFactory(lesson__module__course=enrolled.course)
+    QuestionFactory(assessment=assessment, points=7, correct_true=True)
+    QuestionFactory(assessment=assessment, points=1, correct_true=False)
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    client = Client()
+    client.force_login(learner)
+
+    client.post(_page(attempt, "attempt_submit"), _form(attempt))
+    html = client.get(_page(attempt)).content.decode()
+
+    # Whole numbers lose their decimals; others keep both (floatformat "-2").
+    assert "87.50%" in html and "7 of 8 points." in html
+    assert "7 of 7" in html and "0 of 1" in html
+    assert ".00" not in html
 
 
 def test_hides_the_score_and_answers_when_the_quiz_says_so(learner, enrolled):
@@ -324,7 +341,7 @@ def test_hides_the_score_and_answers_when_the_quiz_says_so(learner, enrolled):
     html = client.get(_page(attempt)).content.decode()
 
     assert "does not show results" in html
-    assert "100.00" not in html and "SECRET-EXPLANATION" not in html
+    assert "100%" not in html and "SECRET-EXPLANATION" not in html
 
 
 def test_shows_an_expired_attempt_as_submitted_automatically(learner, enrolled):
@@ -429,6 +446,23 @@ def test_panel_lists_attempts_and_the_standing(learner, enrolled):
     assert [row["number"] for row in panel["attempts"]] == [1, 2]
     assert panel["standing"].number == 1
     assert panel["attempts_used"] == 2 and panel["attempts_left"] is None
+
+
+def test_panel_shows_whole_scores_without_decimals(learner, enrolled):
+    assessment = AssessmentFactory(lesson__module__course=enrolled.course)
+    question = QuestionFactory(assessment=assessment, points=8, correct_true=True)
+    for answer in (True, False):
+        submit_attempt(
+            attempt=start_attempt(assessment=assessment, learner=learner),
+            learner=learner,
+            responses={question.public_id: {"value": answer}},
+        )
+
+    html = _panel_html(quiz_panel(learner=learner, lesson=assessment.lesson), learner)
+
+    assert "<strong>100%</strong>" in html
+    assert "<td>100%</td>" in html and "<td>0%</td>" in html
+    assert ".00" not in html
 
 
 def test_panel_says_why_a_learner_cannot_start(outsider, assessment):

@@ -272,6 +272,20 @@ def test_grading_makes_the_attempt_final_and_shows_its_score(
     assert answer.feedback == "Good, but say when you report."
 
 
+def test_the_grade_page_shows_scores_without_trailing_zeros(
+    instructor_client, attempt, essay
+):
+    url = _grade_url(attempt)
+    instructor_client.post(url, {f"{essay.public_id}-points": "2.5"}, follow=True)
+
+    content = " ".join(instructor_client.get(url).content.decode().split())
+
+    assert "3.50 of 5 points, 70% ·" in content
+    assert "2.50 / 4</span>" in content
+    assert "1 / 1</span>" in content
+    assert ".00" not in content
+
+
 def test_blank_points_leave_the_answer_waiting(instructor_client, attempt, essay):
     response = instructor_client.post(
         _grade_url(attempt), {f"{essay.public_id}-points": ""}, follow=True

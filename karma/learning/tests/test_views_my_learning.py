@@ -14,9 +14,11 @@ So 2 of 4 required lessons are done: 50%, Basics 2/3, Practice 0/1, and
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from karma.accounts.tests.factories import LearnerFactory
@@ -30,6 +32,7 @@ from karma.courses.tests.factories import (
 from karma.enrollments.services.enrollments import drop_enrollment
 from karma.learning.selectors_my_learning import (
     MIN_TIMED_RECORDS,
+    AttemptRow,
     TimeEstimate,
     estimate_time_left,
     my_learning,
@@ -262,6 +265,27 @@ def test_shows_the_breakdown_quizzes_and_time_left(learner_client, enrollment):
     assert "Practice 0 / 1" in text
     assert "Check 3 80% Passed Pending review" in text
     assert "About 50 min for 2 required lessons" in text
+
+
+def test_shows_a_best_score_with_both_its_decimals(learner, learner_client, lessons):
+    enrollment = enroll(lessons["check"].course, learner)
+    attempt(enrollment, lessons["check"], number=1, score="87.25", passed=True)
+
+    html = learner_client.get(PAGE).content.decode()
+
+    assert ">87.25%</td>" in html
+
+
+def test_shows_profile_scores_with_decimals_only_when_not_whole(db):
+    rows = [
+        AttemptRow("Fire safety", "Check", number, Decimal(score), "passed", None)
+        for number, score in ((2, "87.25"), (1, "100.00"))
+    ]
+
+    html = render_to_string("learning/_profile_attempts.html", {"attempts": rows})
+
+    assert ">87.25%</td>" in html
+    assert ">100%</td>" in html
 
 
 def test_links_continue_to_the_lesson_player(learner_client, course, enrollment):
