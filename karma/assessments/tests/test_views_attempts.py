@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from karma.accounts.tests.factories import InstructorFactory
 from karma.assessments.models import Answer, Attempt, AttemptStatus
@@ -328,6 +330,23 @@ def test_shows_scores_and_points_without_trailing_zeros(learner, enrolled):
     assert ".00" not in html
 
 
+def test_dates_a_submitted_attempt_as_the_rest_of_karma_does(learner, enrolled):
+    assessment = AssessmentFactory(lesson__module__course=enrolled.course)
+    QuestionFactory(assessment=assessment)
+    attempt = submit_attempt(
+        attempt=start_attempt(assessment=assessment, learner=learner),
+        learner=learner,
+    )
+    client = Client()
+    client.force_login(learner)
+
+    html = client.get(_page(attempt)).content.decode()
+
+    shown = date_format(timezone.localtime(attempt.submitted_at), "j M Y, H:i")
+    assert "Submitted <time datetime=" in html
+    assert f">{shown}</time>" in html
+
+
 def test_hides_the_score_and_answers_when_the_quiz_says_so(learner, enrolled):
     assessment = AssessmentFactory(
         lesson__module__course=enrolled.course, show_results=False, allow_review=False
@@ -463,6 +482,20 @@ def test_panel_shows_whole_scores_without_decimals(learner, enrolled):
     assert "<strong>100%</strong>" in html
     assert "<td>100%</td>" in html and "<td>0%</td>" in html
     assert ".00" not in html
+
+
+def test_panel_dates_attempts_as_the_rest_of_karma_does(learner, enrolled):
+    assessment = AssessmentFactory(lesson__module__course=enrolled.course)
+    QuestionFactory(assessment=assessment)
+    attempt = submit_attempt(
+        attempt=start_attempt(assessment=assessment, learner=learner),
+        learner=learner,
+    )
+
+    html = _panel_html(quiz_panel(learner=learner, lesson=assessment.lesson), learner)
+
+    shown = date_format(timezone.localtime(attempt.submitted_at), "j M Y, H:i")
+    assert f">{shown}</time></td>" in html
 
 
 def test_panel_says_why_a_learner_cannot_start(outsider, assessment):
