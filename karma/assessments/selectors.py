@@ -32,6 +32,7 @@ from karma.assessments.models import (
 from karma.assessments.permissions import can_build_assessment, can_take_assessment
 from karma.assessments.services.attempts import close_expired, grace_seconds
 from karma.assessments.services.authoring import assessment_for
+from karma.assessments.services.scoring import takes_several_choices
 from karma.courses.models import Lesson, LessonType
 from karma.courses.permissions import can_manage_course, can_open_lessons
 from karma.learning.services.lessons import learning_enrollment
@@ -298,8 +299,9 @@ def question_for_learner(question: Question, number: int) -> dict:
     if question.type == QuestionType.CHOICE:
         choices = list(question.choices.all())
         # Radio buttons or check boxes: the form has to say whether more
-        # than one option may be right, which is all it says.
-        view["multiple"] = sum(1 for c in choices if c.is_correct) != 1
+        # than one option may be right, which is all it says. Saving holds
+        # a question with radio buttons to one option.
+        view["multiple"] = takes_several_choices(question)
         view["options"] = [{"id": c.public_id, "text": c.text} for c in choices]
     elif question.type == QuestionType.MATCHING:
         pairs = list(question.pairs.all())

@@ -302,10 +302,14 @@ class AttemptAnswersView(APIView):
         tags=TAGS,
         summary="Save answers to an open attempt (its learner)",
         description="Saves each question's response, replacing what was "
-        "saved for it. Refused with 422 once the attempt is submitted, past "
-        "its deadline and grace (the attempt is then submitted with what "
-        "was saved before), for an id that is not a question of the "
-        "attempt, and for a response of the wrong shape.",
+        "saved for it; `{}` clears an answer. Refused with 422 once the "
+        "attempt is submitted, past its deadline and grace (the attempt is "
+        "then submitted with what was saved before), for an id that is not "
+        "a question of the attempt, and for a response of the wrong shape: "
+        "a field of another question type, a null, an option or pair of "
+        "another question, or several options where one is right. The "
+        "error names the question (`answers.<question id>`), and nothing "
+        "of the request is saved.",
         parameters=[ATTEMPT_ID],
         request=AnswersSerializer,
         responses=AttemptSerializer,

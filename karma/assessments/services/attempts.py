@@ -181,7 +181,8 @@ def save_answers(
 
     Raises AttemptError for someone else's attempt, a submitted one, one
     whose time and grace ran out (it is then submitted with what was saved
-    before), an unknown question id or a response of the wrong shape.
+    before), an id that is not a question of the attempt or a response
+    of the wrong shape; a refused response saves nothing of `responses`.
     """
     _require_owner(attempt, learner)
     attempt = close_if_expired(attempt=attempt)
@@ -296,30 +297,29 @@ def _closed_message(attempt: Attempt) -> str:
 
 
 def _store(attempt: Attempt, responses: Mapping[str, object]) -> None:
+    """Check every response, then save them all: one refused response
+    saves nothing, so the learner never half-saves without knowing."""
     if not isinstance(responses, Mapping):
         raise AttemptError("Answers must map question ids to responses.")
     questions = _attempt_questions(attempt)
-    unknown = [key for key in responses if key not in attempt.question_order]
-    if unknown:
-        raise AttemptError(
-            "This attempt has no question with the id "
-            f"{unknown[0]!s:.40}; reload the page.",
-            field=str(unknown[0])[:40],
-        )
-
-    now = timezone.now()
+    cleaned = []
     for question_id, response in responses.items():
         question = questions.get(question_id)
         if question is None:
-            # Removed from the quiz since the attempt started: nothing to keep.
-            continue
+            # Unknown, or removed from the quiz since the attempt started.
+            raise AttemptError(
+                "This attempt has no question with the id "
+                f"{question_id!s:.40}; reload the page.",
+                field=str(question_id)[:40],
+            )
+        cleaned.append((question, _cleaned(attempt, question, response)))
+
+    now = timezone.now()
+    for question, response in cleaned:
         Answer.objects.update_or_create(
             attempt=attempt,
             question=question,
-            defaults={
-                "response": _cleaned(attempt, question, response),
-                "saved_at": now,
-            },
+            defaults={"response": response, "saved_at": now},
         )
 
 

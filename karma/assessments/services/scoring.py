@@ -111,46 +111,61 @@ _SCORERS = {
 def clean_response(question: Question, response: object) -> dict:
     """Return `response` in its stored shape, or raise ResponseShapeError.
 
-    Used when a learner saves: option and pair ids must belong to the
-    question and a matching answer must be one of the question's answer
-    texts, so the stored answer always means something. An empty dict
-    (or an empty value) stores "no answer yet".
+    Used when a learner saves: the response holds its type's one field and
+    nothing else, option and pair ids belong to the question, a question
+    with one right option takes one, and a matching answer is one of the
+    question's answer texts, so the stored answer always means something
+    and nothing sent is dropped unread. An empty object (or null), an empty
+    list of choices, a blank text or unmatched pairs store "no answer yet".
     """
     if response is None:
         return {}
-    if not isinstance(response, Mapping):
-        raise ResponseShapeError("must be an object")
-    cleaner = _CLEANERS.get(question.type)
-    if cleaner is None:
+    shape = _SHAPES.get(question.type)
+    if shape is None:
         raise ResponseShapeError("this question cannot be answered")
-    return cleaner(question, response)
+    field, example = shape
+    if not isinstance(response, Mapping):
+        raise ResponseShapeError(f"send an object like {example}")
+    if not response:
+        return {}
+    strangers = sorted(str(key) for key in response if key != field)
+    if strangers:
+        raise ResponseShapeError(
+            f'"{strangers[0]:.40}" is not part of this answer; send {example}'
+        )
+    value = response[field]
+    if value is None:
+        # A null would read as "no answer" and hide a client's mistake;
+        # clearing an answer has its own form.
+        raise ResponseShapeError(f"{field} cannot be null; send {{}} to clear it")
+    return _CLEANERS[question.type](question, value)
 
 
-def _clean_choice(question: Question, response: Mapping) -> dict:
-    chosen = response.get("choices", [])
-    if chosen is None:
-        chosen = []
+def takes_several_choices(question: Question) -> bool:
+    """True when a multiple-choice question offers check boxes: it has
+    other than exactly one right option, so one pick cannot be assumed."""
+    return sum(1 for c in question.choices.all() if c.is_correct) != 1
+
+
+def _clean_choice(question: Question, chosen: object) -> dict:
     if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
         raise ResponseShapeError("choices must be a list of option ids")
+    picked = set(chosen)
     known = {c.public_id for c in question.choices.all()}
-    if not set(chosen) <= known:
+    if not picked <= known:
         raise ResponseShapeError("choices holds an option of another question")
-    return {"choices": sorted(set(chosen))} if chosen else {}
+    if len(picked) > 1 and not takes_several_choices(question):
+        raise ResponseShapeError("choices holds several options; pick one")
+    return {"choices": sorted(picked)} if picked else {}
 
 
-def _clean_true_false(question: Question, response: Mapping) -> dict:
-    value = response.get("value")
-    if value is None:
-        return {}
+def _clean_true_false(question: Question, value: object) -> dict:
     if not isinstance(value, bool):
         raise ResponseShapeError("value must be true or false")
     return {"value": value}
 
 
-def _clean_short_answer(question: Question, response: Mapping) -> dict:
-    text = response.get("text", "")
-    if text is None:
-        text = ""
+def _clean_short_answer(question: Question, text: object) -> dict:
     if not isinstance(text, str):
         raise ResponseShapeError("text must be a string")
     if len(text) > SHORT_ANSWER_MAX_CHARS:
@@ -160,10 +175,7 @@ def _clean_short_answer(question: Question, response: Mapping) -> dict:
     return {"text": text} if text.strip() else {}
 
 
-def _clean_matching(question: Question, response: Mapping) -> dict:
-    matches = response.get("matches", {})
-    if matches is None:
-        matches = {}
+def _clean_matching(question: Question, matches: object) -> dict:
     if not isinstance(matches, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in matches.items()
     ):
@@ -177,6 +189,14 @@ def _clean_matching(question: Question, response: Mapping) -> dict:
         raise ResponseShapeError("matches holds an answer this question does not offer")
     return {"matches": picked} if picked else {}
 
+
+# Each type's one field, and an example of its answer for error messages.
+_SHAPES = {
+    QuestionType.CHOICE: ("choices", '{"choices": [option ids]}'),
+    QuestionType.TRUE_FALSE: ("value", '{"value": true or false}'),
+    QuestionType.SHORT_ANSWER: ("text", '{"text": "your answer"}'),
+    QuestionType.MATCHING: ("matches", '{"matches": {pair id: answer text}}'),
+}
 
 _CLEANERS = {
     QuestionType.CHOICE: _clean_choice,

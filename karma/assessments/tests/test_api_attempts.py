@@ -375,6 +375,100 @@ def test_save_refuses_a_response_of_the_wrong_shape_naming_the_question(
     assert not Answer.objects.exists()
 
 
+def _wrong_shapes(assessment) -> dict[str, tuple[str, object, str]]:
+    """Responses the save must refuse: the question each one answers, the
+    response, and what the message says."""
+    by_type = {q.type: q for q in assessment.questions.all()}
+    several = by_type["choice"]
+    single = choice_question(assessment=assessment, correct=(1,), options=3)
+    other_quiz = QuestionFactory()
+    options = [c.public_id for c in single.choices.all()]
+    pair = by_type["matching"].pairs.first().public_id
+    return {
+        "text on a true/false": (
+            by_type["true_false"].public_id,
+            {"text": "yes"},
+            '"text" is not part of this answer',
+        ),
+        "pairs on a multiple choice": (
+            several.public_id,
+            {"pairs": {pair: "x"}},
+            '"pairs" is not part of this answer',
+        ),
+        "a null value": (
+            by_type["true_false"].public_id,
+            {"value": None},
+            "value cannot be null",
+        ),
+        "two options where one is right": (
+            single.public_id,
+            {"choices": options[:2]},
+            "several options; pick one",
+        ),
+        "an unknown option": (
+            several.public_id,
+            {"choices": ["opt_madeup"]},
+            "an option of another question",
+        ),
+        "a question of another quiz": (
+            other_quiz.public_id,
+            {"value": True},
+            "no question with the id",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "text on a true/false",
+        "pairs on a multiple choice",
+        "a null value",
+        "two options where one is right",
+        "an unknown option",
+        "a question of another quiz",
+    ],
+)
+def test_save_refuses_a_wrong_shaped_answer_naming_it_and_saves_nothing(
+    learner, assessment, enrolled, case
+):
+    question_id, response, says = _wrong_shapes(assessment)[case]
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    answers = _right_answers(assessment)
+    answers[question_id] = response
+
+    response = api_client(learner).put(
+        _url("attempts", attempt.public_id, "answers"),
+        {"answers": answers},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "VALIDATION_ERROR"
+    (issue,) = error["details"]
+    assert issue["field"] == f"answers.{question_id}"
+    assert says in issue["issue"]
+    assert not Answer.objects.filter(attempt=attempt).exists()
+
+
+def test_save_takes_one_option_on_a_question_with_one_right_option(
+    learner, assessment, enrolled
+):
+    single = choice_question(assessment=assessment, correct=(1,), options=3)
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    option = single.choices.last().public_id
+
+    response = api_client(learner).put(
+        _url("attempts", attempt.public_id, "answers"),
+        {"answers": {single.public_id: {"choices": [option]}}},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert Answer.objects.get(attempt=attempt).response == {"choices": [option]}
+
+
 def test_save_refuses_after_the_deadline_and_grace(learner, assessment, enrolled):
     assessment.time_limit_minutes = 5
     assessment.save()

@@ -173,7 +173,6 @@ def test_scores_malformed_responses_zero_without_raising(assessment, qtype, resp
     ("qtype", "response", "stored"),
     [
         (QuestionType.TRUE_FALSE, {"value": True}, {"value": True}),
-        (QuestionType.TRUE_FALSE, {"value": None}, {}),
         (QuestionType.TRUE_FALSE, {}, {}),
         (QuestionType.SHORT_ANSWER, {"text": "Because."}, {"text": "Because."}),
         (QuestionType.SHORT_ANSWER, {"text": "  "}, {}),
@@ -215,6 +214,47 @@ def test_refuses_responses_of_the_wrong_shape_when_saving(assessment, qtype, res
 
     with pytest.raises(ResponseShapeError):
         clean_response(question, response)
+
+
+@pytest.mark.parametrize(
+    ("qtype", "response", "says"),
+    [
+        (QuestionType.TRUE_FALSE, {"text": "yes"}, '"text" is not part'),
+        (QuestionType.TRUE_FALSE, {"value": True, "why": "x"}, '"why" is not part'),
+        (QuestionType.CHOICE, {"pairs": {}}, '"pairs" is not part'),
+        (QuestionType.SHORT_ANSWER, {"value": True}, '"value" is not part'),
+        (QuestionType.MATCHING, {"choices": []}, '"choices" is not part'),
+        (QuestionType.TRUE_FALSE, {"value": None}, "value cannot be null"),
+        (QuestionType.CHOICE, {"choices": None}, "choices cannot be null"),
+        (QuestionType.SHORT_ANSWER, {"text": None}, "text cannot be null"),
+        (QuestionType.MATCHING, {"matches": None}, "matches cannot be null"),
+    ],
+)
+def test_refuses_fields_of_another_type_and_nulls_naming_the_field(
+    assessment, qtype, response, says
+):
+    question = _question_of_type(assessment, qtype)
+
+    with pytest.raises(ResponseShapeError, match=says):
+        clean_response(question, response)
+
+
+def test_refuses_two_options_on_a_question_with_one_right_option(assessment):
+    question = choice_question(assessment=assessment, correct=(0,))
+    options = _ids(question)
+
+    with pytest.raises(ResponseShapeError, match="pick one"):
+        clean_response(question, {"choices": options[:2]})
+    assert clean_response(question, {"choices": [options[1]]}) == {
+        "choices": [options[1]]
+    }
+
+
+def test_takes_unmatched_pairs_as_no_answer(assessment):
+    question = matching_question(assessment=assessment, pairs=2)
+
+    matches = dict.fromkeys(_ids(question, "pairs"), "")
+    assert clean_response(question, {"matches": matches}) == {}
 
 
 def test_refuses_a_matching_answer_the_question_does_not_offer(assessment):

@@ -239,6 +239,40 @@ def test_refuses_a_response_of_the_wrong_shape_and_keeps_nothing(
     assert not Answer.objects.exists()
 
 
+def test_refuses_an_answer_to_a_question_removed_since_the_start(
+    assessment, learner, enrollment
+):
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    kept, removed = _ids(attempt)
+    assessment.questions.filter(public_id=removed).delete()
+
+    with pytest.raises(AttemptError, match="no question") as refused:
+        save_answers(
+            attempt=attempt,
+            learner=learner,
+            responses={kept: {"value": True}, removed: {"value": True}},
+        )
+    assert refused.value.field == removed
+    assert not Answer.objects.exists()
+
+
+def test_a_refused_response_on_submit_keeps_the_attempt_open_and_unsaved(
+    assessment, learner, enrollment
+):
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    first, second = _ids(attempt)
+
+    with pytest.raises(AttemptError, match="question 2 is not valid"):
+        submit_attempt(
+            attempt=attempt,
+            learner=learner,
+            responses={first: {"value": True}, second: {"text": "True"}},
+        )
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert not Answer.objects.exists()
+
+
 def test_refuses_answers_to_someone_else_s_attempt(
     assessment, learner, enrollment, outsider
 ):

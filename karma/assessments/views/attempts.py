@@ -116,7 +116,8 @@ def responses_from_form(attempt: Attempt, data: QueryDict) -> dict[str, dict]:
     """Read the take page's fields into responses for every question.
 
     The form always holds the whole attempt, so a question with nothing
-    ticked is sent as "no answer" and clears what was saved before.
+    ticked is sent as "no answer" and clears what was saved before. Values
+    the form cannot send go on as they are, for the service to refuse.
     """
     responses = {}
     for question in selectors.attempt_questions(attempt):
@@ -124,8 +125,7 @@ def responses_from_form(attempt: Attempt, data: QueryDict) -> dict[str, dict]:
         if question.type == QuestionType.CHOICE:
             responses[question.public_id] = {"choices": data.getlist(field)}
         elif question.type == QuestionType.TRUE_FALSE:
-            value = {"true": True, "false": False}.get(data.get(field, ""))
-            responses[question.public_id] = {"value": value}
+            responses[question.public_id] = _true_false(data.get(field, ""))
         elif question.type == QuestionType.SHORT_ANSWER:
             responses[question.public_id] = {"text": data.get(field, "")}
         elif question.type == QuestionType.MATCHING:
@@ -135,6 +135,12 @@ def responses_from_form(attempt: Attempt, data: QueryDict) -> dict[str, dict]:
             }
             responses[question.public_id] = {"matches": matches}
     return responses
+
+
+def _true_false(raw: str) -> dict:
+    if not raw:
+        return {}
+    return {"value": {"true": True, "false": False}.get(raw, raw)}
 
 
 def _take_page(request: HttpRequest, attempt: Attempt) -> HttpResponse:
