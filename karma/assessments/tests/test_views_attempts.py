@@ -25,6 +25,7 @@ from karma.assessments.tests.factories import (
     matching_question,
     short_answer_question,
 )
+from karma.assessments.tests.markup import LONG_WORD, breaks_everywhere
 from karma.enrollments.services.enrollments import self_enroll
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +183,30 @@ def test_shows_every_question_without_answers(learner_client, attempt):
     assert "is_correct" not in html and "correct" not in html.lower().replace(
         "select every correct option", ""
     )
+
+
+def test_breaks_long_words_of_prompts_and_options_when_taking_and_reviewing(
+    learner, enrolled
+):
+    assessment = AssessmentFactory(lesson__module__course=enrolled.course)
+    choice = choice_question(assessment=assessment, prompt=f"Pick {LONG_WORD}")
+    for number, option in enumerate(choice.choices.all()):
+        option.text = f"{number} {LONG_WORD}"
+        option.save()
+    pairs = matching_question(assessment=assessment, pairs=2).pairs.all()
+    for number, pair in enumerate(pairs):
+        pair.prompt = f"{number} {LONG_WORD}"
+        pair.save()
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    client = Client()
+    client.force_login(learner)
+
+    taking = client.get(_page(attempt)).content.decode()
+    client.post(_page(attempt, "attempt_submit"), _form(attempt))
+    reviewing = client.get(_page(attempt)).content.decode()
+
+    assert breaks_everywhere(taking, LONG_WORD)
+    assert breaks_everywhere(reviewing, LONG_WORD)
 
 
 def test_shows_questions_in_the_attempt_s_order(learner_client, attempt):
@@ -496,6 +521,14 @@ def test_panel_dates_attempts_as_the_rest_of_karma_does(learner, enrolled):
 
     shown = date_format(timezone.localtime(attempt.submitted_at), "j M Y, H:i")
     assert f">{shown}</time></td>" in html
+
+
+def test_panel_breaks_long_words_of_the_prompts_it_previews(instructor, assessment):
+    QuestionFactory(assessment=assessment, prompt=f"Is {LONG_WORD} true?")
+
+    panel = quiz_panel(learner=instructor, lesson=assessment.lesson)
+
+    assert breaks_everywhere(_panel_html(panel, instructor), LONG_WORD)
 
 
 def test_panel_says_why_a_learner_cannot_start(outsider, assessment):

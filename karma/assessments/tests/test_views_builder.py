@@ -15,6 +15,7 @@ from karma.assessments.tests.factories import (
     choice_question,
     matching_question,
 )
+from karma.assessments.tests.markup import LONG_WORD, breaks_everywhere
 from karma.courses.models import CourseInstructor
 from karma.courses.tests.factories import LessonFactory, ModuleFactory
 from karma.enrollments.models import Enrollment, EnrollmentSource
@@ -78,6 +79,15 @@ def test_instructor_sees_the_quiz_page(instructor_client, quiz):
     assert "Quiz: Final check" in content
     assert "Is an IP address personal data?" in content
     assert "2 questions · 5 points in total" in content
+
+
+def test_the_quiz_page_breaks_long_words_of_prompts(instructor_client, quiz):
+    QuestionFactory(assessment=quiz, prompt=LONG_WORD)
+
+    content = instructor_client.get(_builder(quiz)).content.decode()
+
+    # The list shows the first 200 characters of a prompt.
+    assert breaks_everywhere(content, LONG_WORD[:150])
 
 
 def test_admin_and_co_instructor_may_build(admin_client, quiz):

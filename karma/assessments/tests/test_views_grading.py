@@ -19,6 +19,7 @@ from karma.assessments.tests.factories import (
     short_answer_question,
     submitted_attempt,
 )
+from karma.assessments.tests.markup import LONG_WORD, breaks_everywhere
 from karma.audit.models import AuditEvent, AuditKind
 from karma.courses.tests.factories import CourseFactory
 
@@ -247,6 +248,25 @@ def test_the_grade_page_shows_the_answer_guidance_and_scored_answers(
     assert "Scored automatically" in content
     assert "Report it?" in content
     assert "Answered: True" in content
+
+
+def test_the_grade_page_breaks_long_words_of_prompts_and_answers(
+    instructor_client, quiz, learner
+):
+    essay = short_answer_question(assessment=quiz, prompt=f"Explain {LONG_WORD}")
+    true_false = QuestionFactory(assessment=quiz, prompt=f"Is {LONG_WORD} true?")
+    attempt = submitted_attempt(
+        assessment=quiz,
+        learner=learner,
+        responses={
+            essay.public_id: {"text": f"It is {LONG_WORD}."},
+            true_false.public_id: {"value": True},
+        },
+    )
+
+    content = instructor_client.get(_grade_url(attempt)).content.decode()
+
+    assert breaks_everywhere(content, LONG_WORD)
 
 
 def test_grading_makes_the_attempt_final_and_shows_its_score(
