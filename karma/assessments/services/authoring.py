@@ -336,7 +336,7 @@ def _checked_items(
 
 def _checked_options(options: Sequence[OptionInput]) -> list[OptionInput]:
     _check_count(options, "options", "options")
-    cleaned = []
+    cleaned, seen = [], {}
     for number, option in enumerate(options, start=1):
         text = (option.text or "").strip()
         if not text:
@@ -346,6 +346,14 @@ def _checked_options(options: Sequence[OptionInput]) -> list[OptionInput]:
                 f"Option {number} is longer than {ITEM_MAX_LENGTH} characters.",
                 field="options",
             )
+        # Learners cannot tell two options alike apart, whichever is right.
+        key = _same_text_key(text)
+        if key in seen:
+            raise AuthoringError(
+                f"Option {number} repeats option {seen[key]}; each option must differ.",
+                field="options",
+            )
+        seen[key] = number
         cleaned.append(OptionInput(text, bool(option.correct), option.id))
     if not any(option.correct for option in cleaned):
         raise AuthoringError("Mark at least one option correct.", field="options")
@@ -367,7 +375,7 @@ def _checked_pairs(pairs: Sequence[PairInput]) -> list[PairInput]:
                 field="pairs",
             )
         # Learners pick answers by their text, so two alike would be one.
-        key = " ".join(answer.split()).casefold()
+        key = _same_text_key(answer)
         if key in seen:
             raise AuthoringError(
                 f"Pair {number} repeats an answer; each answer must differ.",
@@ -376,6 +384,11 @@ def _checked_pairs(pairs: Sequence[PairInput]) -> list[PairInput]:
         seen.add(key)
         cleaned.append(PairInput(prompt, answer, pair.id))
     return cleaned
+
+
+def _same_text_key(text: str) -> str:
+    """Text as learners would read it: case and runs of spaces ignored."""
+    return " ".join(text.split()).casefold()
 
 
 def _check_count(items: Sequence, noun: str, field: str) -> None:

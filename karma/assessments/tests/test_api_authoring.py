@@ -161,6 +161,16 @@ def test_adds_a_question_and_shows_its_answers(instructor, quiz):
     [
         ({**CHOICE, "options": [{"text": "Only one", "correct": True}]}, "options"),
         ({**CHOICE, "options": [{"text": "A"}, {"text": "B"}]}, "options"),
+        (
+            {
+                **CHOICE,
+                "options": [
+                    {"text": "An IP address", "correct": True},
+                    {"text": "an IP  address"},
+                ],
+            },
+            "options",
+        ),
         ({**CHOICE, "prompt": ""}, "prompt"),
         ({**CHOICE, "points": 0}, "points"),
         ({**CHOICE, "type": "essay"}, "type"),
@@ -184,6 +194,33 @@ def test_refuses_bad_questions_naming_the_field(instructor, quiz, body, field):
     assert response.status_code == 422
     assert field in issues_of(response)
     assert not quiz.questions.exists()
+
+
+def test_repeated_options_are_422_with_the_reason(instructor, quiz):
+    body = {**CHOICE, "options": [{"text": "Yes", "correct": True}, {"text": "YES"}]}
+
+    response = _send(instructor, "post", _questions_url(quiz), body)
+
+    assert response.status_code == 422
+    assert issues_of(response)["options"] == (
+        "Option 2 repeats option 1; each option must differ."
+    )
+    assert not quiz.questions.exists()
+
+
+def test_a_change_that_repeats_an_option_is_422(instructor, quiz):
+    question = choice_question(assessment=quiz, options=2, correct=(0,))
+    first, second = question.choices.all()
+    options = [
+        {"id": first.public_id, "text": first.text, "correct": True},
+        {"id": second.public_id, "text": f" {first.text.upper()} "},
+    ]
+
+    response = _send(instructor, "patch", _question_url(question), {"options": options})
+
+    assert response.status_code == 422
+    assert "Option 2 repeats option 1" in issues_of(response)["options"]
+    assert second.text in question.choices.values_list("text", flat=True)
 
 
 def test_lists_questions_in_order(instructor, quiz):

@@ -284,6 +284,14 @@ def test_allows_several_correct_options(assessment):
         ([OptionInput("Yes", False), OptionInput("No", False)], "at least one"),
         ([OptionInput("Yes", True), OptionInput("  ", False)], "Option 2 has no text"),
         ([OptionInput("Y" * 501, True), OptionInput("N")], "longer than 500"),
+        (
+            [OptionInput("Yes", True), OptionInput("No"), OptionInput(" yES ")],
+            "Option 3 repeats option 1; each option must differ.",
+        ),
+        (
+            [OptionInput("An  IP\taddress", True), OptionInput("an ip address")],
+            "Option 2 repeats option 1",
+        ),
     ],
 )
 def test_refuses_bad_options(assessment, options, message):

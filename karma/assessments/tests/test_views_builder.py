@@ -285,6 +285,27 @@ def test_a_choice_without_a_correct_option_is_refused_on_the_page(
     assert not quiz.questions.exists()
 
 
+def test_repeated_options_are_refused_on_the_options_field(instructor_client, quiz):
+    response = instructor_client.post(
+        _create(quiz, QuestionType.CHOICE),
+        {
+            "prompt": "Pick one",
+            "points": "1",
+            "option-0-text": "Report it",
+            "option-0-correct": "on",
+            "option-1-text": "Ignore it",
+            "option-2-text": "  report   IT ",
+        },
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="items-error">Option 3 repeats option 1; each option must differ.' in (
+        content
+    )
+    assert not quiz.questions.exists()
+
+
 def test_a_correct_mark_on_an_empty_row_asks_for_its_text(instructor_client, quiz):
     response = instructor_client.post(
         _create(quiz, QuestionType.CHOICE),
