@@ -1,4 +1,4 @@
-"""The indexes the Users list needs at scale (migration 0002)."""
+"""The indexes the Users list needs at scale (migrations 0002 and 0003)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,7 @@ def _indexes() -> dict:
         return connection.introspection.get_constraints(cursor, "accounts_user")
 
 
-@pytest.mark.skipif(
-    connection.vendor == "postgresql", reason="PostgreSQL searches by trigrams"
-)
-def test_orders_the_users_list_by_an_index_on_name_and_id_on_sqlite():
+def test_orders_the_users_list_by_an_index_on_name_and_id():
     index = _indexes()["accounts_user_name_order"]
     assert index["columns"] == ["search_text", "public_id"]
 

@@ -353,6 +353,53 @@ def test_paginates_and_keeps_filters_in_links(admin_client):
     assert _names_in_order(second)[0] == "Learner25 Paged"
 
 
+def test_search_with_more_matches_than_it_counts_says_so(admin_client, monkeypatch):
+    monkeypatch.setattr("karma.lib.pagination.SEARCH_COUNT_CAP", 3)
+    for number in range(5):
+        LearnerFactory(first_name=f"Anna{number}", last_name="Capped")
+
+    response = admin_client.get(LIST_URL, {"q": "capped"})
+
+    html = response.content.decode()
+    assert "More than 3 users found; these are the first 3" in html
+    assert _names_in_order(response) == [f"Anna{n} Capped" for n in range(3)]
+
+
+def test_search_under_the_cap_counts_exactly(admin_client, monkeypatch):
+    monkeypatch.setattr("karma.lib.pagination.SEARCH_COUNT_CAP", 3)
+    for number in range(3):
+        LearnerFactory(first_name=f"Anna{number}", last_name="Capped")
+
+    response = admin_client.get(LIST_URL, {"q": "capped"})
+
+    assert "3 users found." in response.content.decode()
+
+
+def test_the_full_list_counts_everyone_past_the_search_cap(admin_client, monkeypatch):
+    monkeypatch.setattr("karma.lib.pagination.SEARCH_COUNT_CAP", 3)
+    LearnerFactory.create_batch(5)
+
+    response = admin_client.get(LIST_URL)
+
+    # Five learners and the signed-in admin.
+    assert "6 users found." in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_search_queries_do_not_grow_with_matches(
+    admin_client, django_assert_max_num_queries, count, monkeypatch
+):
+    monkeypatch.setattr("karma.lib.pagination.SEARCH_COUNT_CAP", 30)
+    for _ in range(count):
+        LearnerFactory(last_name="Many")
+    admin_client.get(LIST_URL)  # settle the once-a-minute last-active write
+
+    with django_assert_max_num_queries(4):
+        response = admin_client.get(LIST_URL, {"q": "many"})
+
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("count", [5, 60])
 def test_list_queries_do_not_grow_with_rows(
     admin_client, admin, django_assert_max_num_queries, count

@@ -42,6 +42,8 @@ from karma.accounts.selectors import (
     users_for_list,
 )
 from karma.accounts.services import AccountError
+from karma.lib.pagination import SearchPaginator
+from karma.lib.text import fold_for_search
 
 USERS_PER_PAGE = 25
 
@@ -90,7 +92,15 @@ def user_list(request: HttpRequest) -> HttpResponse:
     filter_form = UserListFilterForm(request.GET)
     filters = filter_form.filters()
     users = users_for_list(**filters)
-    page = Paginator(users, USERS_PER_PAGE).get_page(request.GET.get("page"))
+    # Searching counts at most SEARCH_COUNT_CAP matches: a broad term on a
+    # large site would otherwise read every row on each keystroke. The full
+    # list keeps its exact count.
+    paginator = (
+        SearchPaginator(users, USERS_PER_PAGE)
+        if fold_for_search(filters["search"])
+        else Paginator(users, USERS_PER_PAGE)
+    )
+    page = paginator.get_page(request.GET.get("page"))
 
     context = {
         "filter_form": filter_form,
