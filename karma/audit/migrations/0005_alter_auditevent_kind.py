@@ -4,15 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_alter_auditevent_kind'),
+        ("audit", "0004_alter_auditevent_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('account.created', 'Account created'), ('account.invited', 'Invitation sent'), ('account.invitation_resent', 'Invitation resent'), ('account.invitation_revoked', 'Invitation revoked'), ('account.activated', 'Account activated'), ('account.role_changed', 'Role changed'), ('account.deactivated', 'Account deactivated'), ('account.reactivated', 'Account reactivated'), ('account.password_changed', 'Password changed'), ('account.profile_updated', 'Profile updated'), ('account.profile_viewed', 'Profile viewed'), ('enrollment.created', 'Enrolled'), ('enrollment.dropped', 'Enrollment dropped'), ('enrollment.reactivated', 'Enrollment reactivated'), ('enrollment.removed', 'Enrollment removed'), ('enrollment.bulk_run', 'Bulk enrollment run'), ('export.downloaded', 'Export downloaded'), ('assessment.answer_graded', 'Answer graded'), ('assessment.grade_overridden', 'Grade overridden'), ('learning.course_completed', 'Course completed'), ('learning.certificate_issued', 'Certificate issued'), ('privacy.data_exported', 'Personal data exported'), ('privacy.learner_erased', 'Learner erased'), ('privacy.retention_run', 'Expired data deleted')], db_index=True, max_length=64),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("account.created", "Account created"),
+                    ("account.invited", "Invitation sent"),
+                    ("account.invitation_resent", "Invitation resent"),
+                    ("account.invitation_revoked", "Invitation revoked"),
+                    ("account.activated", "Account activated"),
+                    ("account.role_changed", "Role changed"),
+                    ("account.deactivated", "Account deactivated"),
+                    ("account.reactivated", "Account reactivated"),
+                    ("account.password_changed", "Password changed"),
+                    ("account.profile_updated", "Profile updated"),
+                    ("account.profile_viewed", "Profile viewed"),
+                    ("enrollment.created", "Enrolled"),
+                    ("enrollment.dropped", "Enrollment dropped"),
+                    ("enrollment.reactivated", "Enrollment reactivated"),
+                    ("enrollment.removed", "Enrollment removed"),
+                    ("enrollment.bulk_run", "Bulk enrollment run"),
+                    ("export.downloaded", "Export downloaded"),
+                    ("assessment.answer_graded", "Answer graded"),
+                    ("assessment.grade_overridden", "Grade overridden"),
+                    ("learning.course_completed", "Course completed"),
+                    ("learning.certificate_issued", "Certificate issued"),
+                    ("privacy.data_exported", "Personal data exported"),
+                    ("privacy.learner_erased", "Learner erased"),
+                    ("privacy.retention_run", "Expired data deleted"),
+                ],
+                db_index=True,
+                max_length=64,
+            ),
         ),
     ]
