@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 
 # Letters that carry their mark in the glyph itself, so NFKD leaves them whole.
 _UNDECOMPOSED = str.maketrans(
@@ -24,3 +25,15 @@ def fold_for_search(text: str) -> str:
 def single_line(text: str) -> str:
     """Collapse every run of whitespace, line breaks included, to one space."""
     return " ".join(text.split())
+
+
+def format_score(value: Decimal | float | int | None) -> str:
+    """A score or a number of points as people write it: at most two
+    decimals and no trailing zeros ("87.5", "100", "0.25"); "" for None."""
+    if value is None:
+        return ""
+    rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{rounded:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text

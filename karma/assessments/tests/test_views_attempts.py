@@ -349,8 +349,8 @@ def test_shows_scores_and_points_without_trailing_zeros(learner, enrolled):
     client.post(_page(attempt, "attempt_submit"), _form(attempt))
     html = client.get(_page(attempt)).content.decode()
 
-    # Whole numbers lose their decimals; others keep both (floatformat "-2").
-    assert "87.50%" in html and "7 of 8 points." in html
+    # At most two decimals and no trailing zeros (the score filter).
+    assert "87.5%" in html and "7 of 8 points." in html
     assert "7 of 7" in html and "0 of 1" in html
     assert ".00" not in html
 

@@ -26,6 +26,7 @@ from karma.assessments.services.grading import GradeInput, GradingError
 from karma.courses.permissions import can_create_course, can_manage_course
 from karma.courses.selectors import get_course_or_404
 from karma.lib.public_ids import has_prefix
+from karma.lib.text import format_score
 
 ANSWERS_PER_PAGE = 50
 NAV = {"nav_section": "grading"}
@@ -146,7 +147,8 @@ def _saved_notice(attempt: Attempt, count: int) -> str:
     saved = f"Saved {count} grade{'s' if count != 1 else ''}."
     if attempt.status == AttemptStatus.FINAL:
         verdict = "passed" if attempt.passed else "did not pass"
-        return f"{saved} The attempt is final: {attempt.score_percent}%, {verdict}."
+        score = format_score(attempt.score_percent)
+        return f"{saved} The attempt is final: {score}%, {verdict}."
     return f"{saved} Some answers still wait for grading."
 
 

@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
+from karma.lib.text import format_score
+
 register = template.Library()
 
 TIMESTAMP_FORMAT = "j M Y, H:i"
@@ -45,3 +47,12 @@ def status_badge(status: str, label: str) -> SafeString:
     """The coloured badge of an account status."""
     css = STATUS_BADGE_CLASSES.get(status, "text-bg-secondary")
     return format_html('<span class="badge {}">{}</span>', css, label)
+
+
+@register.filter
+def score(value: object) -> str:
+    """A score or points with at most two decimals and no trailing zeros:
+    87.5, 100, 0.25 (karma.lib.text.format_score)."""
+    if value in (None, ""):
+        return ""
+    return format_score(value)
