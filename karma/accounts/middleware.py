@@ -54,6 +54,8 @@ class PasswordChangeRequiredMiddleware:
         allowed = (
             reverse("accounts:password_change_required"),
             reverse("accounts:logout"),
+            # Public to anyone, signed in or not.
+            reverse("learning:verify"),
             settings.STATIC_URL,
             "/api/",
         )

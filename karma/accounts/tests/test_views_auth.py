@@ -727,6 +727,14 @@ def test_forced_change_page_lets_sign_out_and_static_files_through(temporary_cli
     assert _signed_in_user_id(temporary_client) is None
 
 
+@pytest.mark.parametrize("path", ["/verify/", "/verify/7KQ3-M9X2-P4W8-V6TJ/"])
+def test_forced_change_leaves_the_public_certificate_check_open(temporary_client, path):
+    response = temporary_client.get(path)
+
+    assert response.status_code in (200, 404)
+    assert "Choose your own password" not in response.text
+
+
 def test_forced_change_then_dashboard_loads(temporary_client, temporary):
     user, temporary_password = temporary
 
