@@ -46,11 +46,13 @@ from karma.enrollments.models import (
     UnknownEmailPolicy,
 )
 from karma.enrollments.notifications import notify_enrolled_after_commit
+from karma.enrollments.services.bulk_writes import insert_rows, update_rows
 from karma.enrollments.services.enrollments import (
     EnrollmentError,
     staff_enrollment_problem,
 )
 from karma.learning.services.progress import course_rule, recompute_enrollment
+from karma.lib.public_ids import new_public_id
 from karma.lib.spreadsheets import (
     LearnerRow,
     SpreadsheetError,
@@ -312,9 +314,7 @@ def _store_review(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> None:
         if not _still_in(job, BulkJobStatus.REVIEWING):
             return
         job.rows.all().delete()
-        BulkEnrollmentRow.objects.bulk_create(
-            [_row_model(job, row) for row in planned], batch_size=2000
-        )
+        _insert_review_rows(job, planned)
         job.counts = count_outcomes(planned)
         job.total_rows = len(planned)
         job.processed_rows = len(planned)
@@ -342,16 +342,20 @@ def _still_in(job: BulkEnrollmentJob, status: str) -> bool:
     )
 
 
-def _row_model(job: BulkEnrollmentJob, row: PlannedRow) -> BulkEnrollmentRow:
-    return BulkEnrollmentRow(
-        job=job,
-        line=row.line,
-        email=row.email[:320],
-        first_name=row.first_name[:150],
-        last_name=row.last_name[:150],
-        outcome=row.outcome,
-        message=row.message[:500],
-        learner_id=row.learner_id,
+def _insert_review_rows(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> None:
+    # Cut to the columns' lengths, as the form of each value allows.
+    insert_rows(
+        BulkEnrollmentRow,
+        {
+            "line": [row.line for row in planned],
+            "email": [row.email[:320] for row in planned],
+            "first_name": [row.first_name[:150] for row in planned],
+            "last_name": [row.last_name[:150] for row in planned],
+            "outcome": [row.outcome for row in planned],
+            "message": [row.message[:500] for row in planned],
+            "learner": [row.learner_id for row in planned],
+        },
+        {"job": job.pk},
     )
 
 
@@ -481,7 +485,12 @@ def _still_running(job: BulkEnrollmentJob) -> bool:
 
 
 def _apply(job: BulkEnrollmentJob, progress=None) -> dict[str, int]:
-    reviewed = list(job.rows.all())
+    reviewed = [
+        StoredRow(*values)
+        for values in job.rows.values_list(
+            "pk", "line", "email", "first_name", "last_name", "outcome", "message"
+        )
+    ]
     rows = [
         LearnerRow(
             r.line, r.email, r.email, _stored_error(r), r.first_name, r.last_name
@@ -510,20 +519,21 @@ def _apply(job: BulkEnrollmentJob, progress=None) -> dict[str, int]:
         ),
     )
     _report_progress(job, total * 4 // 5, progress)
-    created_ids, reopened_ids = _enroll_rows(job, planned)
-    _count_progress(job, reopened_ids)
-    final = _final_rows(job, planned)
+    created, reopened = _enroll_rows(job, planned)
+    _count_progress(job, [enrollment.pk for enrollment in reopened])
+    final = _final_rows(planned, {enrollment.learner_id for enrollment in created})
     _report_progress(job, len(final), progress)
 
     _store_results(job, reviewed, final)
 
-    _record_enrollments(job, created_ids + reopened_ids)
+    _record_enrollments(job, created + reopened)
+    # Invited learners get their invitation email, which is their way in.
     invited = {row.learner_id for row in final if row.outcome == RowOutcome.INVITED}
     notify_enrolled_after_commit(
-        list(
-            Enrollment.objects.filter(pk__in=created_ids + reopened_ids)
-            .exclude(learner_id__in=invited)
-            .values_list("pk", flat=True)
+        sorted(
+            enrollment.pk
+            for enrollment in created + reopened
+            if enrollment.learner_id not in invited
         )
     )
 
@@ -543,32 +553,32 @@ def _apply(job: BulkEnrollmentJob, progress=None) -> dict[str, int]:
 
 
 def _store_results(
-    job: BulkEnrollmentJob, reviewed: list[BulkEnrollmentRow], final: list[PlannedRow]
+    job: BulkEnrollmentJob, reviewed: list[StoredRow], final: list[PlannedRow]
 ) -> None:
-    """Write each row's result, one UPDATE per distinct result and chunk.
+    """Write the result of each row whose result changed since the review.
 
-    Results repeat ("Enrolled" ten thousand times), so grouping them keeps
-    the statements few and small; a per-row CASE update would not. Rows
-    are matched by position, not line: pasted addresses share a line.
+    Rows are matched by position, not line: pasted addresses share a line.
     """
-    groups: dict[tuple[str, str], list[int]] = {}
-    for stored, row in zip(reviewed, final, strict=True):
-        result = (row.outcome, row.message[:500])
-        if (stored.outcome, stored.message) != result:
-            groups.setdefault(result, []).append(stored.pk)
-
-    for (outcome, message), pks in groups.items():
-        for start in range(0, len(pks), CHUNK):
-            job.rows.filter(pk__in=pks[start : start + CHUNK]).update(
-                outcome=outcome, message=message
-            )
+    changed = [
+        (stored.pk, row.outcome, row.message[:500])
+        for stored, row in zip(reviewed, final, strict=True)
+        if (stored.outcome, stored.message) != (row.outcome, row.message[:500])
+    ]
+    update_rows(
+        BulkEnrollmentRow,
+        [pk for pk, _, _ in changed],
+        {
+            "outcome": [outcome for _, outcome, _ in changed],
+            "message": [message for _, _, message in changed],
+        },
+    )
     # Invited rows learn their new account only now.
     job.rows.filter(learner__isnull=True).exclude(email="").update(
         learner=Subquery(User.objects.filter(email=OuterRef("email")).values("pk")[:1])
     )
 
 
-def _stored_error(row: BulkEnrollmentRow) -> str | None:
+def _stored_error(row: StoredRow) -> str | None:
     return "invalid" if row.outcome == RowOutcome.INVALID else None
 
 
@@ -605,54 +615,85 @@ def _invite_unknown(
     return result
 
 
+@dataclass(frozen=True)
+class StoredRow:
+    """A row as the review stored it."""
+
+    pk: int
+    line: int
+    email: str
+    first_name: str
+    last_name: str
+    outcome: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Touched:
+    """An enrollment the job created or reopened."""
+
+    pk: int
+    learner_id: int
+    public_id: str
+
+
 def _enroll_rows(
     job: BulkEnrollmentJob, planned: list[PlannedRow]
-) -> tuple[list[int], list[int]]:
-    """Create and reopen enrollments; return the ids of both."""
+) -> tuple[list[Touched], list[Touched]]:
+    """Create and reopen enrollments; return those created and those reopened."""
     reopen = [row.learner_id for row in planned if row.action == "reopen"]
     create = [row.learner_id for row in planned if row.action in ("create", "invite")]
 
-    reopened_ids: list[int] = []
+    reopened: list[Touched] = []
     for start in range(0, len(reopen), CHUNK):
         chunk = reopen[start : start + CHUNK]
         dropped = Enrollment.objects.filter(
             course=job.course, learner_id__in=chunk, status=EnrollmentStatus.DROPPED
         )
-        reopened_ids += list(dropped.values_list("pk", flat=True))
+        reopened += [
+            Touched(*values)
+            for values in dropped.values_list("pk", "learner_id", "public_id")
+        ]
         dropped.update(status=EnrollmentStatus.ACTIVE, dropped_at=None)
 
-    now = timezone.now()
     # A conflicting insert means a learner got an open enrollment meanwhile;
-    # it is skipped here and reported as already enrolled below.
-    Enrollment.objects.bulk_create(
-        [
-            Enrollment(
-                learner_id=learner_id,
-                course=job.course,
-                source=EnrollmentSource.BULK,
-                enrolled_by=job.created_by,
-                enrolled_at=now,
-                bulk_job=job,
-            )
-            for learner_id in create
-        ],
+    # it is skipped here and reported as already enrolled later. New records
+    # have done nothing yet: each starts with the course's count of required
+    # lessons to do.
+    insert_rows(
+        Enrollment,
+        {
+            "public_id": [new_public_id("enr") for _ in create],
+            "learner": create,
+        },
+        {
+            "course": job.course_id,
+            "status": EnrollmentStatus.ACTIVE,
+            "source": EnrollmentSource.BULK,
+            "enrolled_by": job.created_by_id,
+            "enrolled_at": timezone.now(),
+            "bulk_job": job.pk,
+            "required_total": course_rule(job.course).total,
+        },
         ignore_conflicts=True,
-        batch_size=1000,
     )
-    created_ids = list(job.enrollments.values_list("pk", flat=True))
-    return created_ids, reopened_ids
+    created = [
+        Touched(*values)
+        for values in job.enrollments.order_by("pk").values_list(
+            "pk", "learner_id", "public_id"
+        )
+    ]
+    return created, reopened
 
 
 def _count_progress(job: BulkEnrollmentJob, reopened_ids: list[int]) -> None:
-    """Store the progress of the job's enrollments against the course.
+    """Complete the reopened enrollments that already reach every required lesson.
 
-    New records have done nothing yet: one UPDATE gives them all the
-    course's count of required lessons. Reopened records kept figures that
-    the progress service maintained while they were dropped; the few that
-    already reach every required lesson complete now, like a single
-    reactivation.
+    Reopened records kept figures that the progress service maintained
+    while they were dropped; the few that reach every required lesson
+    complete now, like a single reactivation. (New records get the course's
+    count of required lessons as they are inserted.)
     """
-    job.enrollments.update(required_total=course_rule(job.course).total)
     for start in range(0, len(reopened_ids), CHUNK):
         finished = Enrollment.objects.filter(
             pk__in=reopened_ids[start : start + CHUNK],
@@ -663,9 +704,11 @@ def _count_progress(job: BulkEnrollmentJob, reopened_ids: list[int]) -> None:
             recompute_enrollment(enrollment=enrollment)
 
 
-def _final_rows(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> list[PlannedRow]:
-    """Turn the plan into results, reporting lost insert races honestly."""
-    mine = set(job.enrollments.values_list("learner_id", flat=True))
+def _final_rows(planned: list[PlannedRow], mine: set[int]) -> list[PlannedRow]:
+    """Turn the plan into results, reporting lost insert races honestly.
+
+    `mine` holds the learners whose enrollment this job created.
+    """
     result = []
     for row in planned:
         if row.action in ("create", "invite") and row.learner_id not in mine:
@@ -686,24 +729,21 @@ def _final_rows(job: BulkEnrollmentJob, planned: list[PlannedRow]) -> list[Plann
     return result
 
 
-def _record_enrollments(job: BulkEnrollmentJob, enrollment_ids: list[int]) -> None:
-    details = {"course": job.course.public_id, "bulk_job": job.public_id}
-    events = []
-    for start in range(0, len(enrollment_ids), CHUNK):
-        chunk = enrollment_ids[start : start + CHUNK]
-        for public_id, learner_id in Enrollment.objects.filter(
-            pk__in=chunk
-        ).values_list("public_id", "learner_id"):
-            events.append(
-                AuditEvent(
-                    kind=AuditKind.ENROLLMENT_CREATED,
-                    actor=job.created_by,
-                    subject_id=learner_id,
-                    target=public_id,
-                    details=details,
-                )
-            )
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+def _record_enrollments(job: BulkEnrollmentJob, enrollments: list[Touched]) -> None:
+    insert_rows(
+        AuditEvent,
+        {
+            "public_id": [new_public_id("aud") for _ in enrollments],
+            "subject": [enrollment.learner_id for enrollment in enrollments],
+            "target": [enrollment.public_id for enrollment in enrollments],
+        },
+        {
+            "kind": AuditKind.ENROLLMENT_CREATED,
+            "actor": job.created_by_id,
+            "created_at": timezone.now(),
+            "details": {"course": job.course.public_id, "bulk_job": job.public_id},
+        },
+    )
 
 
 def _fail(job: BulkEnrollmentJob, error: Exception) -> None:
@@ -739,7 +779,7 @@ def plan_rows(
     """
     firsts, planned = _screen_rows(rows, keep_messages or {})
     emails = [row.email for row in firsts]
-    accounts: dict[str, User] = {}
+    accounts: dict[str, Account] = {}
     enrollments: dict[int, list[tuple[str, object]]] = {}
     missing_prereqs: dict[int, list[str]] = {}
 
@@ -811,11 +851,19 @@ def _settled(row: LearnerRow, outcome: str, message: str) -> PlannedRow:
     )
 
 
-def _accounts(emails: Sequence[str]) -> dict[str, User]:
-    users = User.objects.filter(email__in=emails).only(
-        "pk", "email", "is_active", "activated_at"
+@dataclass(frozen=True)
+class Account:
+    """What planning needs to know of an account."""
+
+    pk: int
+    is_active: bool
+
+
+def _accounts(emails: Sequence[str]) -> dict[str, Account]:
+    found = User.objects.filter(email__in=emails).values_list(
+        "email", "pk", "is_active"
     )
-    return {user.email: user for user in users}
+    return {email: Account(pk, is_active) for email, pk, is_active in found}
 
 
 def _enrollments(
@@ -864,7 +912,7 @@ def _shortened_name_note(row: LearnerRow) -> str:
 
 def _decide(
     row: LearnerRow,
-    user: User | None,
+    user: Account | None,
     enrollments: dict[int, list[tuple[str, object]]],
     missing_prereqs: dict[int, list[str]],
     *,
