@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from karma.accounts.invitations import Invitee, invite_learners_in_bulk
@@ -782,14 +782,16 @@ def plan_rows(
     accounts: dict[str, Account] = {}
     enrollments: dict[int, list[tuple[str, object]]] = {}
     missing_prereqs: dict[int, list[str]] = {}
+    prerequisites = dict(course.prerequisites.values_list("pk", "title"))
 
     for start in range(0, len(emails), CHUNK):
         chunk = emails[start : start + CHUNK]
-        found = _accounts(chunk)
+        found, history = _accounts(course, chunk)
         accounts.update(found)
-        learner_ids = [user.pk for user in found.values()]
-        enrollments.update(_enrollments(course, learner_ids))
-        missing_prereqs.update(_missing_prerequisites(course, learner_ids))
+        enrollments.update(history)
+        missing_prereqs.update(
+            _missing_prerequisites(prerequisites, [user.pk for user in found.values()])
+        )
         if progress is not None:
             progress(min(len(rows), start + len(chunk)))
 
@@ -859,37 +861,48 @@ class Account:
     is_active: bool
 
 
-def _accounts(emails: Sequence[str]) -> dict[str, Account]:
-    found = User.objects.filter(email__in=emails).values_list(
-        "email", "pk", "is_active"
+def _accounts(
+    course: Course, emails: Sequence[str]
+) -> tuple[dict[str, Account], dict[int, list[tuple[str, object]]]]:
+    """Find the accounts of `emails` and their enrollments in `course`.
+
+    One query: each account comes once per enrollment in the course, or
+    once with no enrollment.
+    """
+    found = (
+        User.objects.filter(email__in=emails)
+        .annotate(
+            here=FilteredRelation(
+                "enrollments", condition=Q(enrollments__course=course)
+            )
+        )
+        .order_by()
+        .values_list("email", "pk", "is_active", "here__status", "here__completed_at")
     )
-    return {email: Account(pk, is_active) for email, pk, is_active in found}
-
-
-def _enrollments(
-    course: Course, learner_ids: Sequence[int]
-) -> dict[int, list[tuple[str, object]]]:
-    found: dict[int, list[tuple[str, object]]] = {}
-    rows = Enrollment.objects.filter(
-        course=course, learner_id__in=learner_ids
-    ).values_list("learner_id", "status", "completed_at")
-    for learner_id, status, completed_at in rows:
-        found.setdefault(learner_id, []).append((status, completed_at))
-    return found
+    accounts: dict[str, Account] = {}
+    history: dict[int, list[tuple[str, object]]] = {}
+    for email, pk, is_active, status, completed_at in found:
+        accounts[email] = Account(pk, is_active)
+        if status is not None:
+            history.setdefault(pk, []).append((status, completed_at))
+    return accounts, history
 
 
 def _missing_prerequisites(
-    course: Course, learner_ids: Sequence[int]
+    prerequisites: dict[int, str], learner_ids: Sequence[int]
 ) -> dict[int, list[str]]:
-    prerequisites = dict(course.prerequisites.values_list("pk", "title"))
     if not prerequisites or not learner_ids:
         return {}
     done: dict[int, set[int]] = {}
-    completed = Enrollment.objects.filter(
-        course_id__in=prerequisites,
-        learner_id__in=learner_ids,
-        status=EnrollmentStatus.COMPLETED,
-    ).values_list("learner_id", "course_id")
+    completed = (
+        Enrollment.objects.filter(
+            course_id__in=prerequisites,
+            learner_id__in=learner_ids,
+            status=EnrollmentStatus.COMPLETED,
+        )
+        .order_by()
+        .values_list("learner_id", "course_id")
+    )
     for learner_id, course_id in completed:
         done.setdefault(learner_id, set()).add(course_id)
     return {
@@ -918,33 +931,34 @@ def _decide(
     *,
     unknown_policy: str,
 ) -> PlannedRow:
-    base = PlannedRow(row.line, row.email, row.first_name, row.last_name, "", "")
+    def planned(outcome: str, message: str, action: str = "") -> PlannedRow:
+        return PlannedRow(
+            row.line,
+            row.email,
+            row.first_name,
+            row.last_name,
+            outcome,
+            message,
+            user.pk if user is not None else None,
+            action,
+        )
+
     if user is None:
         if unknown_policy == UnknownEmailPolicy.INVITE:
-            return replace(
-                base,
-                outcome=RowOutcome.INVITED,
-                message="No account yet: will be invited as a learner and enrolled"
+            return planned(
+                RowOutcome.INVITED,
+                "No account yet: will be invited as a learner and enrolled"
                 + _shortened_name_note(row),
-                action="invite",
+                "invite",
             )
-        return replace(
-            base,
-            outcome=RowOutcome.UNKNOWN,
-            message="No account with this address; skipped",
-        )
-    base = replace(base, learner_id=user.pk)
+        return planned(RowOutcome.UNKNOWN, "No account with this address; skipped")
     if not user.is_active:
-        return replace(
-            base, outcome=RowOutcome.DEACTIVATED, message="This account is deactivated"
-        )
+        return planned(RowOutcome.DEACTIVATED, "This account is deactivated")
 
     history = enrollments.get(user.pk, [])
     statuses = {status for status, _ in history}
     if EnrollmentStatus.ACTIVE in statuses:
-        return replace(
-            base, outcome=RowOutcome.ALREADY_ENROLLED, message="Already enrolled"
-        )
+        return planned(RowOutcome.ALREADY_ENROLLED, "Already enrolled")
     if (
         EnrollmentStatus.DROPPED not in statuses
         and EnrollmentStatus.COMPLETED in statuses
@@ -954,10 +968,8 @@ def _decide(
             when for status, when in history if status == EnrollmentStatus.COMPLETED
         )
         when = f" on {done:%Y-%m-%d}" if done else ""
-        return replace(
-            base,
-            outcome=RowOutcome.ALREADY_ENROLLED,
-            message=f"Already completed this course{when}",
+        return planned(
+            RowOutcome.ALREADY_ENROLLED, f"Already completed this course{when}"
         )
 
     warning = ""
@@ -966,18 +978,10 @@ def _decide(
             missing_prereqs[user.pk]
         )
     if EnrollmentStatus.DROPPED in statuses:
-        return replace(
-            base,
-            outcome=RowOutcome.ENROLLED,
-            message="Will be re-enrolled (had dropped)" + warning,
-            action="reopen",
+        return planned(
+            RowOutcome.ENROLLED, "Will be re-enrolled (had dropped)" + warning, "reopen"
         )
-    return replace(
-        base,
-        outcome=RowOutcome.ENROLLED,
-        message="Will be enrolled" + warning,
-        action="create",
-    )
+    return planned(RowOutcome.ENROLLED, "Will be enrolled" + warning, "create")
 
 
 # --- Reporting ---------------------------------------------------------------------
