@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import DOT_ATOM_TEXT, EMAIL_MAX_LENGTH
 
 from karma.lib.text import fold_for_search
 
@@ -24,6 +26,10 @@ _LINE_BREAKS = re.compile(r"[ \t]*(?:[\r\n\x0b\u2028\u2029][ \t]*)+")
 _ADDRESS_LIKE = re.compile(r"\S+@\S+")
 
 MISSING_ADDRESS = "There is no email address."
+
+# A domain of plain ASCII letters, digits, dots and hyphens: one whose
+# validation does not depend on the part before the @-sign.
+_PLAIN_DOMAIN = re.compile(r"[a-z0-9.-]+\Z")
 
 
 def is_blank(cell: str) -> bool:
@@ -53,11 +59,43 @@ def check_address(cell: str) -> tuple[str, str | None]:
     candidate = clean_address(cell).lower()
     if not candidate:
         return "", MISSING_ADDRESS
+    if _plainly_valid(candidate):
+        return candidate, None
     try:
         validated = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as error:
         return candidate, str(error)
     return validated.normalized.lower(), None
+
+
+def _plainly_valid(candidate: str) -> bool:
+    """Tell whether the validator would accept `candidate` unchanged, cheaply.
+
+    A file of 100,000 addresses holds a few distinct domains, and most of
+    the validator's work is the domain. For a plain ASCII address (what
+    nearly every row is) the validator accepts the part before the @-sign
+    exactly when it matches its dot-atom pattern, and the whole when the
+    domain is valid and the address fits its length limit; the domain's
+    verdict is worked out once. Anything else, and every address refused,
+    goes to the validator for its own verdict and sentence.
+    """
+    local, at, domain = candidate.partition("@")
+    return (
+        bool(at)
+        and len(candidate) <= EMAIL_MAX_LENGTH
+        and _PLAIN_DOMAIN.match(domain) is not None
+        and DOT_ATOM_TEXT.match(local) is not None
+        and _plain_domain_is_valid(domain)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _plain_domain_is_valid(domain: str) -> bool:
+    try:
+        validated = validate_email(f"a@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return validated.domain == domain
 
 
 def clean_name(cell: str) -> str:
