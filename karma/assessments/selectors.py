@@ -37,6 +37,7 @@ from karma.courses.models import Lesson, LessonType
 from karma.courses.permissions import can_manage_course, can_open_lessons
 from karma.learning.services.lessons import learning_enrollment
 from karma.lib.public_ids import has_prefix
+from karma.lib.urls import url_by_public_id
 
 SUBMITTED = (AttemptStatus.PENDING_REVIEW, AttemptStatus.FINAL)
 
@@ -461,33 +462,59 @@ def attempt_history(*, learner, course_ids: Iterable[int] | None = None) -> list
     so a page showing a learner their own history should hide the score.
     """
     _close_open(Attempt.objects.filter(learner=learner))
-    attempts = (
-        Attempt.objects.filter(learner=learner, status__in=SUBMITTED)
-        .select_related("assessment__lesson__course")
-        .order_by("-submitted_at", "-id")
+    attempts = Attempt.objects.filter(learner=learner, status__in=SUBMITTED).order_by(
+        "-submitted_at", "-id"
     )
     if course_ids is not None:
         attempts = attempts.filter(assessment__lesson__course_id__in=course_ids)
-    return [_history_row(attempt) for attempt in attempts]
-
-
-def _history_row(attempt: Attempt) -> dict:
-    lesson = attempt.assessment.lesson
-    return {
-        "attempt_id": attempt.public_id,
-        "course_id": lesson.course.public_id,
-        "course_title": lesson.course.title,
-        "lesson_id": lesson.public_id,
-        "lesson_title": lesson.title,
-        "number": attempt.number,
-        "status": attempt.status,
-        "status_label": attempt.get_status_display(),
-        "score_percent": attempt.score_percent,
-        "passed": attempt.passed,
-        "submitted_at": attempt.submitted_at,
-        "results_hidden": not attempt.assessment.show_results,
-        "url": attempt_url(attempt),
-    }
+    # Only the columns a row shows: a learner with hundreds of attempts
+    # would otherwise pull every lesson body and course description along.
+    rows = attempts.values_list(
+        "public_id",
+        "assessment__lesson__course__public_id",
+        "assessment__lesson__course__title",
+        "assessment__lesson__public_id",
+        "assessment__lesson__title",
+        "number",
+        "status",
+        "score_percent",
+        "passed",
+        "submitted_at",
+        "assessment__show_results",
+    )
+    # One reverse() for all rows, not one per row.
+    url = url_by_public_id("assessments:attempt")
+    labels = dict(AttemptStatus.choices)
+    return [
+        {
+            "attempt_id": attempt_id,
+            "course_id": course_id,
+            "course_title": course_title,
+            "lesson_id": lesson_id,
+            "lesson_title": lesson_title,
+            "number": number,
+            "status": status,
+            "status_label": labels.get(status, status),
+            "score_percent": score_percent,
+            "passed": passed,
+            "submitted_at": submitted_at,
+            "results_hidden": not show_results,
+            "url": url(attempt_id),
+        }
+        for (
+            attempt_id,
+            course_id,
+            course_title,
+            lesson_id,
+            lesson_title,
+            number,
+            status,
+            score_percent,
+            passed,
+            submitted_at,
+            show_results,
+        ) in rows
+    ]
 
 
 def _close_open(attempts: QuerySet[Attempt]) -> None:

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from karma.accounts.tests.factories import InstructorFactory
 from karma.assessments.models import Answer, Attempt, AttemptStatus
-from karma.assessments.selectors import attempt_history, quiz_panel
+from karma.assessments.selectors import attempt_history, attempt_url, quiz_panel
 from karma.assessments.services.attempts import start_attempt, submit_attempt
 from karma.assessments.tests.factories import (
     AssessmentFactory,
@@ -587,6 +587,33 @@ def test_history_lists_submitted_attempts_newest_first(
     assert rows[0]["lesson_title"] == "Final quiz"
     assert rows[0]["course_title"] == enrolled.course.title
     assert rows[0]["status"] == AttemptStatus.FINAL and rows[0]["passed"] is False
+
+
+def test_history_rows_link_to_their_attempts_and_carry_the_quiz_facts(
+    learner, enrolled, assessment
+):
+    assessment.show_results = False
+    assessment.save(update_fields=["show_results"])
+    submitted = [
+        submit_attempt(
+            attempt=start_attempt(assessment=assessment, learner=learner),
+            learner=learner,
+        )
+        for _ in range(2)
+    ]
+
+    rows = attempt_history(learner=learner)
+
+    by_id = {row["attempt_id"]: row for row in rows}
+    assert set(by_id) == {attempt.public_id for attempt in submitted}
+    for attempt in submitted:
+        row = by_id[attempt.public_id]
+        assert row["url"] == reverse("assessments:attempt", args=[attempt.public_id])
+        assert row["url"] == attempt_url(attempt)
+        assert row["lesson_id"] == assessment.lesson.public_id
+        assert row["course_id"] == enrolled.course.public_id
+        assert row["status_label"] == attempt.get_status_display()
+        assert row["results_hidden"] is True
 
 
 def test_history_narrows_to_the_courses_given(learner, enrolled, attempt):
