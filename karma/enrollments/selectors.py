@@ -82,6 +82,19 @@ def enrollments_on_profile(*, viewer: User, learner: User) -> list[Enrollment]:
     enrollments = Enrollment.objects.filter(learner=learner).select_related("course")
     if viewer.pk != learner.pk and viewer.role != Role.ADMIN:
         enrollments = enrollments.filter(course_id__in=_taught_course_ids(viewer))
+    # Only what the rows show (enrollments/_profile_enrollments.html): each
+    # course would otherwise bring its description along.
+    enrollments = enrollments.only(
+        "public_id",
+        "status",
+        "progress_percent",
+        "enrolled_at",
+        "completed_at",
+        "learner_id",
+        "course__public_id",
+        "course__title",
+        "course__status",
+    )
     return list(enrollments.order_by("-enrolled_at", "-id"))
 
 

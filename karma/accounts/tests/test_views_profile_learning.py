@@ -265,18 +265,22 @@ def _more_history(learner, owner, count: int) -> None:
         complete(enrollment, quiz, passed=True)
 
 
-@pytest.mark.parametrize("who", ["admin", "instructor"])
+@pytest.mark.parametrize("who", ["admin", "instructor", "learner"])
 def test_costs_the_same_queries_however_long_the_history(
     request, learner, instructor, django_assert_max_num_queries, who
 ):
     client = Client()
     client.force_login(request.getfixturevalue(who))
+    url = MY_PROFILE_URL if who == "learner" else _profile_url(learner)
     _more_history(learner, instructor, 2)
     with CaptureQueriesContext(connection) as baseline:
-        assert client.get(_profile_url(learner)).status_code == 200
+        assert client.get(url).status_code == 200
 
     _more_history(learner, instructor, 10)
     with django_assert_max_num_queries(len(baseline.captured_queries)):
-        response = client.get(_profile_url(learner))
+        response = client.get(url)
 
+    html = response.content.decode()
     assert len(_attempt_rows(response)) == 12
+    assert len(_rows(_section(html, "courses-heading"))) == 12
+    assert len(_rows(_certificate_section(response))) == 12
