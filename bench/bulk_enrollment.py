@@ -45,8 +45,11 @@ def setup_django() -> str:
 
     # The benchmark measures enrolling, not the console printing each email.
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-    call_command("flush", interactive=False, verbosity=0)
+    import common
+
+    common.create_database_if_missing(print)
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
 
 
@@ -143,8 +146,9 @@ def raw_insert(course, emails: list[str]) -> float:
     sql = """
         INSERT INTO enrollments_enrollment
             (public_id, learner_id, course_id, status, progress_percent,
-             enrolled_at, source)
-        SELECT 'enr_raw' || id, id, %s, 'active', 0, %s, 'bulk'
+             required_done, required_total, enrolled_at, completion_evidence,
+             source)
+        SELECT 'enr_raw' || id, id, %s, 'active', 0, 0, 0, %s, '{}', 'bulk'
         FROM accounts_user WHERE email BETWEEN %s AND %s
     """
     from django.utils import timezone

@@ -74,7 +74,7 @@ def ensure_seed(*, learners: int, courses: int, say=print) -> Site:
     from karma.accounts.models import Role, User
     from karma.web.seed_scale import ADMIN_EMAIL
 
-    _create_database_if_missing(say)
+    create_database_if_missing(say)
     call_command("migrate", verbosity=0)
     seeded = User.objects.filter(email=ADMIN_EMAIL).exists() and (
         User.objects.filter(role=Role.LEARNER).count() == learners
@@ -88,7 +88,7 @@ def ensure_seed(*, learners: int, courses: int, say=print) -> Site:
     return _site(connection.vendor, learners, seconds)
 
 
-def _create_database_if_missing(say) -> None:
+def create_database_if_missing(say) -> None:
     """Create the PostgreSQL database DATABASE_URL names, so the README's
     one command works on a server that has never seen it."""
     from django.db import connection

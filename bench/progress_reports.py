@@ -57,11 +57,13 @@ def setup_django() -> str:
     import django
 
     django.setup()
+    import common
     from django.conf import settings
     from django.core.management import call_command
 
-    call_command("flush", interactive=False, verbosity=0)
+    common.create_database_if_missing(print)
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
 
 
