@@ -169,7 +169,7 @@ def _progress_rows(
         .iterator(chunk_size=CHUNK_ROWS)
     )
     for chunk in _chunks(enrollments, CHUNK_ROWS):
-        progress = module_progress(course, [row[0] for row in chunk], rule)
+        progress = module_progress(course, [row[0] for row in chunk], columns, rule)
         for row in chunk:
             yield _progress_row(row, columns, progress.get(row[0], {}))
 

@@ -13,7 +13,9 @@ counts once, as passed.
   band holds 90 to 100);
 - waiting: attempts pending review.
 
-Three queries for any number of quizzes and learners.
+Three queries for any number of quizzes and learners. The database counts
+the learners by best score, so what comes back grows with the number of
+distinct scores, not with the class.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Count, Max, QuerySet
 
 from karma.assessments.models import Assessment, Attempt, AttemptStatus
@@ -88,11 +91,13 @@ class QuizResult:
             for label, count in zip(band_labels(), self.distribution, strict=True)
         ]
 
-    def add(self, best: Decimal) -> None:
-        self.learners += 1
-        self.total_best += best
-        self.passed += best >= self.assessment.passing_score
-        self.distribution[band_of(best)] += 1
+    def add(self, best: Decimal, learners: int = 1) -> None:
+        """Count `learners` whose best score is `best`."""
+        self.learners += learners
+        self.total_best += best * learners
+        if best >= self.assessment.passing_score:
+            self.passed += learners
+        self.distribution[band_of(best)] += learners
 
 
 def quiz_results(courses: QuerySet[Course] | Iterable[Course]) -> list[QuizResult]:
@@ -113,16 +118,31 @@ def quiz_results(courses: QuerySet[Course] | Iterable[Course]) -> list[QuizResul
     if not results:
         return []
 
-    for assessment_id, best in _best_scores(list(results)):
-        results[assessment_id].add(best)
+    for assessment_id, best, learners in _best_scores(list(results)):
+        results[assessment_id].add(best, learners)
     for assessment_id, waiting in _waiting(list(results)):
         results[assessment_id].waiting = waiting
     return list(results.values())
 
 
-def _best_scores(assessment_ids: list[int]) -> Iterable[tuple[int, Decimal]]:
-    """(assessment id, best final score) for each learner's standing."""
-    return (
+# Around the ORM's query of each learner's standing (its SQL, no input).
+STANDINGS_BY_SCORE = """
+    SELECT "assessment_id", CAST(ROUND("best" * 100) AS INTEGER), COUNT(*)
+    FROM ({standings}) AS "standing"
+    GROUP BY 1, 2
+"""
+
+
+def _best_scores(assessment_ids: list[int]) -> list[tuple[int, Decimal, int]]:
+    """(assessment id, best final score, learners whose standing it is).
+
+    Each learner's standing is grouped in a subquery and the standings
+    counted by score around it: the ORM cannot group over a grouping, so
+    the outer query is SQL around the ORM's own. Scores have two decimals
+    and travel as whole hundredths, exact on SQLite too (which has no
+    decimal type).
+    """
+    standings = (
         Attempt.objects.filter(
             assessment_id__in=assessment_ids,
             status=AttemptStatus.FINAL,
@@ -131,9 +151,14 @@ def _best_scores(assessment_ids: list[int]) -> Iterable[tuple[int, Decimal]]:
         .order_by()
         .values("assessment_id", "enrollment_id")
         .annotate(best=Max("score_percent"))
-        .values_list("assessment_id", "best")
-        .iterator(chunk_size=2000)
     )
+    inner, params = standings.query.sql_with_params()
+    with connections[standings.db].cursor() as cursor:
+        cursor.execute(STANDINGS_BY_SCORE.format(standings=inner), params)
+        return [
+            (assessment_id, Decimal(hundredths).scaleb(-2), learners)
+            for assessment_id, hundredths, learners in cursor.fetchall()
+        ]
 
 
 def _waiting(assessment_ids: list[int]) -> Iterable[tuple[int, int]]:

@@ -10,9 +10,11 @@ queries, however many learners the course has.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Avg,
     BooleanField,
@@ -38,6 +40,7 @@ from karma.reports.selectors.risk import (
     Risk,
     at_risk_filter,
     attach_risks,
+    read_class_averages,
     with_risk_facts,
     with_risk_inputs,
 )
@@ -89,6 +92,12 @@ class CourseSummary:
     active_this_week: int
     average_progress: float | None
     at_risk: int
+    # Every enrollment of the course, whatever its state: the matrix's
+    # row count when nothing filters it.
+    listed: int = 0
+    # The average progress unrounded: the class average the risk rules
+    # compare with, so the page need not read it again.
+    class_average: float | None = None
 
     @property
     def in_progress(self) -> int:
@@ -98,6 +107,18 @@ class CourseSummary:
     def completion_rate(self) -> float | None:
         """Completed among enrollments that were not dropped."""
         return rate(self.completed, self.active + self.completed)
+
+    def listed_with(self, status: str) -> int:
+        """How many rows the matrix lists under the status filter `status`
+        ("" for none) with no search: each filter's count is a figure."""
+        return {
+            "": self.listed,
+            ProgressStatus.NOT_STARTED: self.not_started,
+            ProgressStatus.IN_PROGRESS: self.in_progress,
+            ProgressStatus.COMPLETED: self.completed,
+            ProgressStatus.DROPPED: self.dropped,
+            ProgressStatus.AT_RISK: self.at_risk,
+        }[status]
 
 
 def enrollment_counts(now: datetime, prefix: str = "") -> dict[str, object]:
@@ -128,20 +149,26 @@ def enrollment_counts(now: datetime, prefix: str = "") -> dict[str, object]:
 
 
 def course_summary(course: Course, now: datetime) -> CourseSummary:
-    """The Progress tab's figures for `course`, in two queries."""
+    """The Progress tab's figures for `course`, in two queries: the counts,
+    then the learners at risk, whose class average is the first's."""
     counts = Enrollment.objects.filter(course=course).aggregate(
-        **enrollment_counts(now)
+        **enrollment_counts(now), listed=Count("id")
     )
+    average = counts.pop("average_progress")
     at_risk = (
-        with_risk_inputs(Enrollment.objects.filter(course=course), courses=[course.pk])
+        with_risk_inputs(
+            Enrollment.objects.filter(course=course),
+            courses=[course.pk],
+            averages={course.pk: average},
+        )
         .filter(at_risk_filter(now))
         .count()
     )
-    average = counts.pop("average_progress")
     return CourseSummary(
         **counts,
         average_progress=round(average, 1) if average is not None else None,
         at_risk=at_risk,
+        class_average=average,
     )
 
 
@@ -155,13 +182,70 @@ def progress_enrollments(
     search: str = "",
     status: str = "",
     sort: str = "name",
+    averages: Mapping[int, float | None] | None = None,
 ) -> QuerySet[Enrollment]:
     """The enrollments of the matrix, filtered and sorted, with their
     learners and their risk flags, in one query (see `course_learners` for
-    `search` and `sort`)."""
+    `search` and `sort`), plus one for the class average unless `averages`
+    holds it (course id -> `CourseSummary.class_average`)."""
     enrollments = course_learners(course, search=search, sort=sort)
-    annotated = with_risk_facts(enrollments, now, courses=[course.pk])
+    annotated = with_risk_facts(
+        enrollments, now, courses=[course.pk], averages=averages
+    )
     return annotated.filter(_status_filter(status, now))
+
+
+def count_progress_enrollments(
+    course: Course,
+    now: datetime,
+    *,
+    search: str = "",
+    status: str = "",
+    averages: Mapping[int, float | None] | None = None,
+) -> int:
+    """How many enrollments `progress_enrollments` lists, in one query.
+
+    Counted as the figures on top are, reading the quiz standings once for
+    the class: the listing asks them per learner, which suits a page of
+    rows but not a count of ten thousand."""
+    enrollments = course_learners(course, search=search)
+    counted = with_risk_inputs(enrollments, courses=[course.pk], averages=averages)
+    return counted.filter(_status_filter(status, now)).count()
+
+
+def progress_page(
+    course: Course,
+    now: datetime,
+    number: object,
+    per_page: int,
+    summary: CourseSummary | None = None,
+    **filters: str,
+) -> Page:
+    """Page `number` of `progress_enrollments(course, now, **filters)`.
+
+    With `summary` (the full page's figures, read first) the class average
+    and, without a search, the row count come from it; otherwise each costs
+    a query. The count is `count_progress_enrollments`, never the listing
+    counting itself.
+    """
+    if summary is None:
+        averages = read_class_averages([course.pk])
+    else:
+        averages = {course.pk: summary.class_average}
+    enrollments = progress_enrollments(course, now, averages=averages, **filters)
+    paginator = Paginator(enrollments, per_page)
+    # Paginator.count is a cached property: setting it spares its query.
+    if summary is not None and not filters.get("search"):
+        paginator.count = summary.listed_with(filters.get("status", ""))
+    else:
+        paginator.count = count_progress_enrollments(
+            course,
+            now,
+            averages=averages,
+            search=filters.get("search", ""),
+            status=filters.get("status", ""),
+        )
+    return paginator.get_page(number)
 
 
 def _status_filter(status: str, now: datetime) -> Q:
@@ -182,6 +266,9 @@ class ModuleColumn:
     public_id: str
     name: str
     required: int
+    # The module's lessons, required or not: how lesson progress is
+    # sorted into the columns.
+    lessons: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -206,41 +293,61 @@ class MatrixRow:
 
 
 def module_columns(course: Course) -> list[ModuleColumn]:
-    """The course's modules in order, each with its number of required
-    lessons, in one query."""
-    modules = (
+    """The course's modules in order, each with its lessons and its number
+    of required lessons, in one query (a row per lesson)."""
+    rows = (
         Module.objects.filter(course=course)
-        .annotate(required=Count("lessons", filter=Q(lessons__required=True)))
-        .order_by("position", "id")
+        .order_by("position", "id", "lessons__id")
+        .values_list("id", "public_id", "name", "lessons__id", "lessons__required")
     )
-    return [ModuleColumn(m.id, m.public_id, m.name, m.required) for m in modules]
+    modules: dict[int, tuple[str, str, list[int], list[int]]] = {}
+    for module_id, public_id, name, lesson_id, required in rows:
+        _, _, lessons, needed = modules.setdefault(module_id, (public_id, name, [], []))
+        if lesson_id is not None:
+            lessons.append(lesson_id)
+            if required:
+                needed.append(lesson_id)
+    return [
+        ModuleColumn(module_id, public_id, name, len(needed), frozenset(lessons))
+        for module_id, (public_id, name, lessons, needed) in modules.items()
+    ]
 
 
 def module_progress(
-    course: Course, enrollment_ids: list[int], rule: CourseRule | None = None
-) -> dict[int, dict[int, tuple[int, int]]]:
+    course: Course,
+    enrollment_ids: list[int],
+    columns: list[ModuleColumn],
+    rule: CourseRule | None = None,
+) -> dict[int, dict[int | None, tuple[int, int]]]:
     """Map enrollment id -> module id -> (lessons done, seconds spent).
 
     One grouped query over the lesson progress of `enrollment_ids` only (a
     page, or a chunk of an export), plus one for the course's rule unless
-    `rule` is given.
+    `rule` is given. Rows are grouped by lesson and sorted into modules
+    here, with `columns` (`module_columns`): joining the lessons in SQL
+    led PostgreSQL to read every lesson of the site, or every progress
+    row of the course, depending on its guess of the chunk's size.
     """
     if not enrollment_ids:
         return {}
     rule = rule or course_rule(course)
+    module_of = {lesson: column.id for column in columns for lesson in column.lessons}
     rows = (
         LessonProgress.objects.filter(enrollment_id__in=enrollment_ids)
         .order_by()
-        .values("enrollment_id", "lesson__module_id")
+        .values("enrollment_id", "lesson_id")
         .annotate(
             done=Count("id", filter=rule.done_filter()),
             seconds=Sum("time_spent_seconds"),
         )
+        .values_list("enrollment_id", "lesson_id", "done", "seconds")
     )
-    found: dict[int, dict[int, tuple[int, int]]] = {}
-    for row in rows:
-        per_module = found.setdefault(row["enrollment_id"], {})
-        per_module[row["lesson__module_id"]] = (row["done"], row["seconds"] or 0)
+    found: dict[int, dict[int | None, tuple[int, int]]] = {}
+    for enrollment_id, lesson_id, done, seconds in rows:
+        per_module = found.setdefault(enrollment_id, {})
+        module_id = module_of.get(lesson_id)
+        done_before, seconds_before = per_module.get(module_id, (0, 0))
+        per_module[module_id] = (done_before + done, seconds_before + (seconds or 0))
     return found
 
 
@@ -252,7 +359,7 @@ def matrix_rows(
 ) -> list[MatrixRow]:
     """One row per enrollment of the page, one cell per module."""
     attach_risks(enrollments, now)
-    progress = module_progress(course, [e.pk for e in enrollments])
+    progress = module_progress(course, [e.pk for e in enrollments], columns)
     rows = []
     for enrollment in enrollments:
         mine = progress.get(enrollment.pk, {})

@@ -24,7 +24,7 @@ dropped ones have left. The thresholds, and why they were chosen:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -34,6 +34,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
@@ -179,71 +180,138 @@ def risk_severity(now: datetime) -> Case:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
-def class_averages(courses: CourseIds) -> Case | Value:
-    """The average stored progress of each of `courses`, over its active
-    and completed enrollments, as an expression on an enrollment's course.
-
-    The averages are read first, in one grouped query, and written into
-    the SQL as constants: a correlated subquery would average the whole
-    class again for every row, which for a class of ten thousand is a
-    hundred million reads on SQLite.
-    """
+def read_class_averages(courses: CourseIds) -> dict[int, float]:
+    """Map each of `courses` to its average stored progress over its active
+    and completed enrollments, in one grouped query; a course with none of
+    them is left out."""
     taking = [EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]
-    averages = (
+    return dict(
         Enrollment.objects.filter(course_id__in=courses, status__in=taking)
         .order_by()
         .values("course_id")
         .annotate(average=Avg(Cast("progress_percent", FloatField())))
         .values_list("course_id", "average")
     )
+
+
+def class_averages(
+    courses: CourseIds, known: Mapping[int, float | None] | None = None
+) -> Case | Value:
+    """The average stored progress of each of `courses`, over its active
+    and completed enrollments, as an expression on an enrollment's course.
+
+    The averages are read first, in one grouped query, and written into
+    the SQL as constants: a correlated subquery would average the whole
+    class again for every row, which for a class of ten thousand is a
+    hundred million reads on SQLite. `known` maps course id to an average
+    the caller has already read (`read_class_averages`, or the Progress
+    tab's figures), and spares that query.
+    """
+    if known is None:
+        known = read_class_averages(courses)
     whens = [
         When(course_id=course_id, then=Value(average))
-        for course_id, average in averages
+        for course_id, average in known.items()
+        if average is not None
     ]
     if not whens:
         return Value(None, output_field=FloatField())
     return Case(*whens, default=Value(None), output_field=FloatField())
 
 
-def failing_quiz() -> Exists:
-    """True when, in some quiz, the best final score is below passing."""
-    standings = (
+def failing_quiz(courses: CourseIds) -> Exists:
+    """True when, in some quiz of `courses`, the enrollment's best final
+    score is below passing: a final attempt below it, and none at or above.
+
+    Written as EXISTS without grouping so that PostgreSQL may run it either
+    way: once per row, when a page walks a few learners in name order, or
+    once for the whole class into a hashed set, when a filter or a sort
+    reads them all. Restricted to the quizzes of `courses` so that set is
+    the class's, not the site's. An attempt belongs to an enrollment in its
+    quiz's course.
+    """
+    passed = Attempt.objects.filter(
+        enrollment_id=OuterRef("enrollment_id"),
+        assessment_id=OuterRef("assessment_id"),
+        status=AttemptStatus.FINAL,
+        score_percent__gte=OuterRef("assessment__passing_score"),
+    )
+    below = Attempt.objects.filter(
+        enrollment=OuterRef("pk"),
+        assessment__lesson__course_id__in=courses,
+        status=AttemptStatus.FINAL,
+        score_percent__lt=F("assessment__passing_score"),
+    ).filter(~Exists(passed))
+    return Exists(below)
+
+
+def failing_enrollments(courses: CourseIds) -> QuerySet[Attempt]:
+    """The ids of the enrollments of `courses` for which `failing_quiz`
+    holds, as one grouped subquery over the attempts at their quizzes.
+
+    For counting a whole class: the database reads it once (PostgreSQL as
+    a hashed set, SQLite as a temporary index). Asked per enrollment, the
+    condition also made PostgreSQL price the count high enough to compile
+    it (JIT), which alone took longer than the rest of the page.
+    """
+    return (
         Attempt.objects.filter(
-            enrollment=OuterRef("pk"),
+            assessment__lesson__course_id__in=courses,
             status=AttemptStatus.FINAL,
             score_percent__isnull=False,
         )
         .order_by()
-        .values("assessment_id", "assessment__passing_score")
+        .values("enrollment_id", "assessment_id", "assessment__passing_score")
         .annotate(best=Max("score_percent"))
         .filter(best__lt=F("assessment__passing_score"))
+        .values("enrollment_id")
     )
-    return Exists(standings)
+
+
+def _with_inputs(
+    enrollments: QuerySet[Enrollment],
+    courses: CourseIds,
+    averages: Mapping[int, float | None] | None,
+    failing: Exists | ExpressionWrapper,
+) -> QuerySet[Enrollment]:
+    return enrollments.annotate(
+        risk_class_average=class_averages(courses, averages)
+    ).alias(risk_failing_quiz=failing)
 
 
 def with_risk_inputs(
-    enrollments: QuerySet[Enrollment], *, courses: CourseIds
+    enrollments: QuerySet[Enrollment],
+    *,
+    courses: CourseIds,
+    averages: Mapping[int, float | None] | None = None,
 ) -> QuerySet[Enrollment]:
     """Annotate the facts the rules read beyond the enrollment's own
     fields: enough for `at_risk_filter`, for counting. `courses` holds the
     courses of `enrollments` (ids, or a query of them); their class
-    averages cost one query now."""
-    return enrollments.annotate(
-        risk_class_average=class_averages(courses),
-        risk_failing_quiz=failing_quiz(),
+    averages cost one query now, unless given as `averages` (course id ->
+    average). The quiz standings are read for the whole class at once
+    (`failing_enrollments`)."""
+    failing = ExpressionWrapper(
+        Q(pk__in=failing_enrollments(courses)), output_field=BooleanField()
     )
+    return _with_inputs(enrollments, courses, averages, failing)
 
 
 def with_risk_facts(
-    enrollments: QuerySet[Enrollment], now: datetime, *, courses: CourseIds
+    enrollments: QuerySet[Enrollment],
+    now: datetime,
+    *,
+    courses: CourseIds,
+    averages: Mapping[int, float | None] | None = None,
 ) -> QuerySet[Enrollment]:
-    """Annotate what the rules read, and one boolean `risk_<code>` per rule.
+    """Annotate what the rules read, and one boolean `risk_<code>` per rule,
+    for listing learners (see `with_risk_inputs` for counting them).
 
     Everything but the class averages is computed by the database in the
     same query, so a page of learners costs the same whatever the size of
-    the class.
+    the class; the quiz standings are asked per learner (`failing_quiz`).
     """
-    annotated = with_risk_inputs(enrollments, courses=courses)
+    annotated = _with_inputs(enrollments, courses, averages, failing_quiz(courses))
     flags = {
         f"risk_{rule.code}": Case(
             When(rule.condition(now) & Q(status=EnrollmentStatus.ACTIVE), then=True),

@@ -3,6 +3,7 @@ class of 10 as for a class of 1,000."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from karma.api.tests.helpers import api_client
 from karma.assessments.models import Attempt, AttemptStatus
 from karma.enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus
 from karma.learning.models import LessonProgress
+from karma.reports.selectors.course import progress_enrollments
 from karma.reports.tests.known import build_course_structure
 
 
@@ -121,6 +123,37 @@ def test_progress_tab_filtered_to_at_risk_costs_the_same(busy, instructor_client
     url = f"/manage/courses/{course.public_id}/progress/?status=at_risk&sort=-progress"
 
     _same_at_10_and_1000(busy, lambda: instructor_client.get(url))
+
+
+@pytest.mark.parametrize("status", ["", "at_risk"])
+def test_progress_tab_reads_the_class_figures_once(busy, instructor_client, status):
+    # The matrix takes the class average and its row count from the
+    # figures on top instead of reading the whole class again.
+    course, lessons = busy
+    add_learners(course, lessons, 10, 90)
+    url = f"/manage/courses/{course.public_id}/progress/?status={status}"
+    instructor_client.get(url)
+
+    with CaptureQueriesContext(connection) as captured:
+        html = instructor_client.get(url).content.decode()
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert sum("AVG(" in sql for sql in statements) == 1
+    # Only the learners at risk are counted on their own.
+    assert sum('COUNT(*) AS "__count"' in sql for sql in statements) == 1
+    shown = re.search(r"(\d+) learners (in this course|found)", html)
+    assert shown is not None
+    expected = progress_enrollments(course, timezone.now(), status=status).count()
+    assert int(shown.group(1)) == expected
+
+
+def test_progress_tab_fragment_costs_the_same_for_any_class(busy, instructor_client):
+    course, _ = busy
+    url = f"/manage/courses/{course.public_id}/progress/?q=bulk&sort=-last_active"
+
+    _same_at_10_and_1000(
+        busy, lambda: instructor_client.get(url, headers={"HX-Request": "true"})
+    )
 
 
 def test_teaching_dashboard_costs_the_same_for_any_class(busy, instructor_client):

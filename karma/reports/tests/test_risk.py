@@ -3,6 +3,7 @@ thresholds."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,11 +20,13 @@ from karma.courses.tests.factories import (
     PublishedCourseFactory,
 )
 from karma.enrollments.models import Enrollment, EnrollmentSource, EnrollmentStatus
+from karma.reports.selectors.course import course_summary
 from karma.reports.selectors.risk import (
     RISK_RULES,
     at_risk_filter,
     attach_risks,
     with_risk_facts,
+    with_risk_inputs,
 )
 
 NOW = timezone.now()
@@ -124,6 +127,69 @@ def test_low_score_reads_the_best_final_attempt(course, scores, expected):
         _attempt(enrollment, number, score, status)
 
     assert _codes(enrollment) == expected
+
+
+@pytest.mark.parametrize(
+    ("scores", "at_risk"),
+    [([69], 1), ([70], 0), ([40, 90], 0), ([90, 40], 0), ([50, 65], 1), ([None], 0)],
+)
+def test_counting_reads_the_same_standings_as_each_row(course, scores, at_risk):
+    # Counting reads the quiz standings of the whole class at once, a row
+    # asks for its own: both must find the same learners.
+    enrollment = _enroll(course)
+    for number, score in enumerate(scores, start=1):
+        status = AttemptStatus.PENDING_REVIEW if score is None else AttemptStatus.FINAL
+        _attempt(enrollment, number, score, status)
+    enrollments = Enrollment.objects.filter(course=course)
+
+    counted = with_risk_inputs(enrollments, courses=[course.pk])
+    assert counted.filter(at_risk_filter(NOW)).count() == at_risk
+    assert course_summary(course, NOW).at_risk == at_risk
+    listed = with_risk_facts(enrollments, NOW, courses=[course.pk])
+    assert listed.filter(at_risk_filter(NOW)).count() == at_risk
+    assert _codes(enrollment) == (["low_score"] if at_risk else [])
+
+
+def test_counting_reads_the_standings_once_not_once_per_learner(course):
+    enrollments = Enrollment.objects.filter(course=course)
+
+    counted = with_risk_inputs(enrollments, courses=[course.pk])
+    plan = counted.filter(at_risk_filter(NOW)).explain()
+
+    # A subquery per enrollment is ten thousand subqueries for a class of
+    # ten thousand; on PostgreSQL its estimated cost also switched JIT on.
+    assert "CORRELATED" not in plan  # SQLite
+    # PostgreSQL names a subplan run per row "(SubPlan 1)" where it reads,
+    # one run once into a hash "(hashed SubPlan 1)".
+    assert not re.search(r"\((?!hashed )[^()]*SubPlan \d+\)", plan)
+
+
+def test_a_low_score_elsewhere_does_not_count_here(course):
+    other = PublishedCourseFactory(owner=course.owner)
+    quiz = LessonFactory(module=ModuleFactory(course=other), type=LessonType.QUIZ)
+    assessment = assessment_for(quiz)
+    here = _enroll(course)
+    there = Enrollment.objects.create(
+        course=other,
+        learner=here.learner,
+        source=EnrollmentSource.STAFF,
+        enrolled_at=NOW - 30 * DAY,
+        last_active_at=NOW - DAY,
+        progress_percent=50,
+    )
+    Attempt.objects.create(
+        assessment=assessment,
+        enrollment=there,
+        learner=here.learner,
+        number=1,
+        status=AttemptStatus.FINAL,
+        submitted_at=NOW - DAY,
+        score_percent=Decimal(10),
+        passed=False,
+    )
+
+    assert course_summary(course, NOW).at_risk == 0
+    assert course_summary(other, NOW).at_risk == 1
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from karma.assessments.models import Attempt, AttemptStatus
 from karma.courses.models import Course
+from karma.courses.tests.factories import ModuleFactory
+from karma.enrollments.models import Enrollment
 from karma.reports.selectors.assessments import quiz_results
 from karma.reports.selectors.course import (
     course_summary,
@@ -17,6 +20,7 @@ from karma.reports.selectors.course import (
     module_columns,
     progress_enrollments,
 )
+from karma.reports.tests.known import build_course_structure
 
 
 def _first_names(enrollments) -> list[str]:
@@ -222,3 +226,47 @@ def test_a_course_without_learners_has_empty_figures(db, instructor):
     assert summary.completion_rate is None
     assert summary.average_progress is None
     assert summary.at_risk == 0
+
+
+def test_quiz_results_keep_scores_to_the_hundredth(db, instructor):
+    # The database counts learners by best score; the scores must come back
+    # exact (SQLite keeps them as floating point).
+    from karma.reports.tests.test_queries import add_learners
+
+    course, lessons = build_course_structure(instructor, title="Scores")
+    add_learners(course, lessons, 0, 4)
+    quiz = lessons["check"].assessment
+    scores = {0: ["87.25", "69.99"], 1: ["87.25"], 2: ["69.99"], 3: ["90.10"]}
+    for n, enrollment in enumerate(Enrollment.objects.filter(course=course)):
+        enrollment.attempts.all().delete()
+        for number, score in enumerate(scores[n], start=1):
+            Attempt.objects.create(
+                assessment=quiz,
+                enrollment=enrollment,
+                learner=enrollment.learner,
+                number=number,
+                status=AttemptStatus.FINAL,
+                score_percent=Decimal(score),
+            )
+
+    (check,) = quiz_results(Course.objects.filter(pk=course.pk))
+
+    assert check.learners == 4
+    assert check.passed == 3
+    assert check.total_best == Decimal("334.59")
+    # 334.59 / 4 = 83.6475
+    assert check.average == Decimal("83.6")
+    assert check.distribution == [0, 0, 0, 0, 0, 0, 1, 0, 2, 1]
+
+
+def test_every_module_is_a_column_even_without_lessons(known):
+    ModuleFactory(course=known.course, name="Later", position=4)
+
+    columns = module_columns(known.course)
+
+    assert [(c.name, c.required, len(c.lessons)) for c in columns] == [
+        ("Basics", 2, 3),
+        ("Practice", 2, 2),
+        ("Extras", 0, 1),
+        ("Later", 0, 0),
+    ]

@@ -108,6 +108,21 @@ def test_progress_tab_shows_the_figures_and_the_matrix(known, instructor_client)
     assert _detail_url(known) in html
 
 
+def test_matrix_cells_draw_a_named_bar_or_a_dash(known, instructor_client):
+    html = instructor_client.get(_progress_url(known)).content.decode()
+
+    ben = known.enrollment("Ben").learner.name
+    assert (
+        f'role="progressbar" aria-label="Progress of {ben}"\n'
+        '       aria-valuenow="75" aria-valuemin="0" aria-valuemax="100">\n'
+        '    <div class="progress-bar karma-progress-75"></div>'
+    ) in html
+    assert f'aria-label="Basics, {ben}"' in html
+    assert '<div class="progress-bar karma-progress-100 bg-success"></div>' in html
+    # Extras has nothing required.
+    assert 'title="Nothing required in this module">—</span>' in html
+
+
 def test_progress_tab_answers_htmx_with_the_matrix_only(known, instructor_client):
     response = instructor_client.get(
         _progress_url(known) + "?status=completed", headers={"HX-Request": "true"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -44,7 +43,7 @@ from karma.reports.selectors.course import (
     learner_detail,
     matrix_rows,
     module_columns,
-    progress_enrollments,
+    progress_page,
 )
 
 LEARNERS_PER_PAGE = 25
@@ -64,9 +63,14 @@ def course_progress(request: HttpRequest, public_id: str) -> HttpResponse:
     form = ProgressFilterForm(request.GET)
     filters = form.filters()
     now = timezone.now()
+    fragment = is_htmx(request)
 
-    enrollments = progress_enrollments(course, now, **filters)
-    page = Paginator(enrollments, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
+    # The full page reads its figures first: the matrix takes the class
+    # average and, without a search, its row count from them.
+    summary = None if fragment else course_summary(course, now)
+    page = progress_page(
+        course, now, request.GET.get("page"), LEARNERS_PER_PAGE, summary, **filters
+    )
     columns = module_columns(course)
     context = {
         "filter_form": form,
@@ -76,12 +80,13 @@ def course_progress(request: HttpRequest, public_id: str) -> HttpResponse:
         "rows": matrix_rows(course, list(page.object_list), columns, now),
         "sort_columns": sort_columns(filters["sort"]),
     }
-    if is_htmx(request):
+    if fragment:
         response = render_tab(
             request, "reports/_matrix.html", course, "progress", **context
         )
     else:
-        context |= _page_extras(request, course, now)
+        context |= _page_extras(request, course)
+        context["summary"] = summary
         response = render_tab(
             request, "reports/course_progress.html", course, "progress", **context
         )
@@ -90,11 +95,10 @@ def course_progress(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
-def _page_extras(request: HttpRequest, course: Course, now) -> dict[str, object]:
-    """What the full page shows around the matrix: the figures, the quiz
-    results and the viewer's recent export jobs for this course."""
+def _page_extras(request: HttpRequest, course: Course) -> dict[str, object]:
+    """What the full page shows around the matrix besides the figures: the
+    quiz results and the viewer's recent export jobs for this course."""
     return {
-        "summary": course_summary(course, now),
         "quizzes": quiz_results(Course.objects.filter(pk=course.pk)),
         "bands": band_labels(),
         "export_kinds": ExportKind.choices,
