@@ -49,6 +49,24 @@ def test_lists_entries_newest_first_with_details(admin_client, admin, learner):
     assert rows.index("Account deactivated") < rows.index("Role changed")
 
 
+def test_writes_nested_details_as_text(admin_client, admin):
+    record_event(
+        kind=AuditKind.BULK_ENROLLMENT_RUN,
+        actor=admin,
+        details={
+            "course": "crs_1",
+            "counts": {"enrolled": 3, "already_enrolled": 1},
+            "lines": [2, 5],
+        },
+    )
+
+    html = admin_client.get(LOG_URL).content.decode()
+
+    assert "counts: enrolled 3, already enrolled 1" in html
+    assert "lines: 2, 5" in html
+    assert "{" not in html[html.index("<tbody>") : html.index("</tbody>")]
+
+
 def test_shows_system_as_actor_without_person(admin_client, learner):
     record_event(kind=AuditKind.ACCOUNT_DEACTIVATED, actor=None, subject=learner)
 
