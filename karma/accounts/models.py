@@ -44,6 +44,23 @@ def status_expression() -> Case:
     )
 
 
+# Words of a search that each must match; more than this is not a name.
+MAX_SEARCH_WORDS = 6
+
+
+def search_filter(query: str, *, through: str = "") -> Q:
+    """Match people whose name or email holds every word of `query`, in any
+    order, ignoring case and accents: "okoye amara" finds Amara Okoye, as
+    "amara okoye" does. `through` is the path to the person from the model
+    being filtered ("learner__"). An empty query matches everyone.
+    """
+    words = dict.fromkeys(fold_for_search(query).split()[:MAX_SEARCH_WORDS])
+    condition = Q()
+    for word in words:
+        condition &= Q(**{f"{through}search_text__contains": word})
+    return condition
+
+
 class UserQuerySet(models.QuerySet):
     def with_status(self) -> UserQuerySet:
         return self.annotate(status_value=status_expression())
@@ -52,11 +69,9 @@ class UserQuerySet(models.QuerySet):
         return self.with_status().filter(status_value__in=statuses)
 
     def matching(self, query: str) -> UserQuerySet:
-        """Filter by a name or email fragment, ignoring case and accents."""
-        folded = fold_for_search(query)
-        if not folded:
-            return self
-        return self.filter(search_text__contains=folded)
+        """Filter by name or email words, ignoring case, accents and their
+        order (search_filter)."""
+        return self.filter(search_filter(query))
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):

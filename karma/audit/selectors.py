@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from karma.accounts.models import search_filter
 from karma.audit.models import AuditEvent
 from karma.lib.public_ids import has_prefix
-from karma.lib.text import fold_for_search
 
 
 def audit_events_for_log(
@@ -49,9 +49,7 @@ def _person_filter(field: str, value: str) -> Q:
     value = value.strip()
     if has_prefix(value, "usr"):
         return Q(**{f"{field}__public_id": value})
-    if folded := fold_for_search(value):
-        return Q(**{f"{field}__search_text__contains": folded})
-    return Q()
+    return search_filter(value, through=f"{field}__")
 
 
 def _start_of_day(day: date) -> datetime:

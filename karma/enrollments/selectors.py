@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from karma.accounts.models import Role, User
+from karma.accounts.models import Role, User, search_filter
 from karma.accounts.permissions import can_view_profile
 from karma.accounts.selectors import get_user_by_public_id
 from karma.courses.models import Course, CourseInstructor, Visibility
@@ -187,9 +187,7 @@ def course_learners(
     column flips and "never active" sorts last either way.
     """
     enrollments = Enrollment.objects.filter(course=course).select_related("learner")
-    folded = fold_for_search(search)
-    if folded:
-        enrollments = enrollments.filter(learner__search_text__contains=folded)
+    enrollments = enrollments.filter(search_filter(search, through="learner__"))
     if status in EnrollmentStatus.values:
         enrollments = enrollments.filter(status=status)
     return enrollments.order_by(*_learner_ordering(sort))
@@ -221,7 +219,7 @@ def enrollment_candidates(
         course=course, learner=OuterRef("pk"), status=EnrollmentStatus.ACTIVE
     )
     people = (
-        User.objects.filter(is_active=True, search_text__contains=folded)
+        User.objects.filter(search_filter(search), is_active=True)
         .annotate(enrolled=Exists(enrolled))
         .order_by("search_text", "pk")
     )

@@ -154,7 +154,10 @@ def test_history_restore_gets_the_whole_page(admin_client, learner):
     assert "<html" in response.content.decode()
 
 
-@pytest.mark.parametrize("query", ["jose nunez", "JOSÉ", "núñez", "NUNEZ@EXAMPLE"])
+@pytest.mark.parametrize(
+    "query",
+    ["jose nunez", "JOSÉ", "núñez", "NUNEZ@EXAMPLE", "nunez jose", "Núñez  JOS"],
+)
 def test_search_ignores_case_and_accents(admin_client, query):
     LearnerFactory(first_name="José", last_name="Núñez", email="nunez@example.com")
     LearnerFactory(first_name="Joanna", last_name="Smith")
@@ -162,6 +165,15 @@ def test_search_ignores_case_and_accents(admin_client, query):
     response = admin_client.get(LIST_URL, {"q": query}, HTTP_HX_REQUEST="true")
 
     assert _names_in_order(response) == ["José Núñez"]
+
+
+def test_search_needs_every_word(admin_client):
+    LearnerFactory(first_name="Amara", last_name="Okoye")
+    LearnerFactory(first_name="Amara", last_name="Smith")
+
+    response = admin_client.get(LIST_URL, {"q": "okoye amara"})
+
+    assert _names_in_order(response) == ["Amara Okoye"]
 
 
 def test_search_finds_by_email(admin_client, learner, outsider):

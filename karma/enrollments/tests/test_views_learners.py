@@ -246,6 +246,16 @@ def test_searches_names_ignoring_case_and_accents(instructor_client, course):
     assert _names(response) == ["Zoë"]
 
 
+def test_searches_name_words_in_any_order(instructor_client, course):
+    _enroll(LearnerFactory(first_name="Amara", last_name="Okoye"), course)
+    _enroll(LearnerFactory(first_name="Amara", last_name="Smith"), course)
+
+    response = instructor_client.get(_list_url(course), {"q": "okoye amara"})
+
+    assert _names(response) == ["Amara"]
+    assert "Okoye" in response.content.decode()
+
+
 def test_searches_email(instructor_client, course):
     _enroll(LearnerFactory(first_name="Mail", email="findme@example.org"), course)
     _enroll(LearnerFactory(first_name="Other"), course)
