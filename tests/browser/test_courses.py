@@ -201,8 +201,17 @@ def test_instructor_builds_and_publishes_a_course_that_a_learner_finds(
     page.get_by_role("link", name="Details", exact=True).click()
     cover = page.get_by_role("img", name=f"Current cover of {TITLE}")
     expect(cover).to_be_visible()
-    # The cover was resized on upload to fit 1280 × 720.
-    assert cover.evaluate("image => image.naturalWidth") == 1280
+    # The cover was resized on upload to fit 1280 × 720. Visible is not
+    # loaded: the image's width is 0 until its bytes arrive, so wait for them.
+    width = cover.evaluate(
+        """image => image.complete
+            ? image.naturalWidth
+            : new Promise((resolve, reject) => {
+                image.addEventListener("load", () => resolve(image.naturalWidth));
+                image.addEventListener("error", () => reject("cover failed"));
+            })"""
+    )
+    assert width == 1280
     scan(page)
 
     page.get_by_role("link", name="Settings", exact=True).click()
