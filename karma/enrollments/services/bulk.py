@@ -54,6 +54,7 @@ from karma.enrollments.services.enrollments import (
 from karma.learning.services.progress import course_rule, recompute_enrollment
 from karma.lib.public_ids import new_public_id
 from karma.lib.spreadsheets import (
+    ROW_PROBLEMS,
     LearnerRow,
     SpreadsheetError,
     read_learner_file,
@@ -837,6 +838,10 @@ def _screen_rows(
 
 
 def _invalid_message(row: LearnerRow) -> str:
+    # The reader's word on the row itself (an unsaved formula, two learners
+    # on one line) says all there is; it is about no address as written.
+    if row.email_error in ROW_PROBLEMS:
+        return row.email_error.removesuffix(".")
     if not row.raw_email.strip():
         return "No email address in this row"
     return f"Not a valid email address: “{row.raw_email.strip()}” ({row.email_error})"

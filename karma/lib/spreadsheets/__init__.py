@@ -10,7 +10,12 @@ is the enrollment service's job, not this package's.
 
 from __future__ import annotations
 
-from karma.lib.spreadsheets.model import LearnerFile, LearnerRow, SpreadsheetError
+from karma.lib.spreadsheets.model import (
+    ROW_PROBLEMS,
+    LearnerFile,
+    LearnerRow,
+    SpreadsheetError,
+)
 from karma.lib.spreadsheets.reader import (
     MAX_ROWS,
     read_learner_file,
@@ -19,6 +24,7 @@ from karma.lib.spreadsheets.reader import (
 
 __all__ = [
     "MAX_ROWS",
+    "ROW_PROBLEMS",
     "LearnerFile",
     "LearnerRow",
     "SpreadsheetError",

@@ -17,6 +17,7 @@ from karma.lib.spreadsheets.cells import (
     looks_like_address,
 )
 from karma.lib.spreadsheets.model import RawRow, SpreadsheetError
+from karma.lib.spreadsheets.wording import capped
 
 EMAIL_LABELS = frozenset(
     {
@@ -94,6 +95,12 @@ FULL_NAME_LABELS = frozenset(
     }
 )
 
+NO_LEARNERS = "The file has a header row but no learners under it."
+
+# Beside a last-name column and no first-name one, a plain "Name" holds the
+# given name ("Name, Surname, E-Mail"); alone it holds the full name.
+_GIVEN_NAME_BESIDE_SURNAME = frozenset({"name", "naam"})
+
 # Workbooks often open with a title line or two above the real header; a
 # header this far down is still recognised.
 MAX_ROWS_ABOVE_HEADER = 10
@@ -101,19 +108,44 @@ MAX_ROWS_ABOVE_HEADER = 10
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """Where the header is (if any) and which column holds each field."""
+    """Where the header is (if any) and which column holds each field.
+
+    `header_width` counts the header's cells and `blank_labels` the ones
+    among them left blank (0 and none without a header); `ignored` names
+    every unused column, however many.
+    """
 
     header_index: int | None
     email: int
     first_name: int | None = None
     last_name: int | None = None
     full_name: int | None = None
+    header_width: int = 0
+    blank_labels: frozenset[int] = frozenset()
     ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def data_start(self) -> int:
         return 0 if self.header_index is None else self.header_index + 1
+
+    @property
+    def name_columns(self) -> list[int]:
+        names = (self.first_name, self.last_name, self.full_name)
+        return [index for index in names if index is not None]
+
+    def unlabelled_columns(self, width: int) -> list[int]:
+        """Return the columns of a row `width` cells wide that have neither a
+        header label nor a use; on most rows of most files, none.
+        """
+        if width <= self.header_width and not self.blank_labels:
+            return []
+        candidates = [index for index in self.blank_labels if index < width]
+        candidates += range(self.header_width, width)
+        if not candidates:
+            return []
+        used = {self.email, *self.name_columns}
+        return [index for index in candidates if index not in used]
 
 
 def find_layout(records: Sequence[RawRow]) -> Layout:
@@ -128,7 +160,7 @@ def find_layout(records: Sequence[RawRow]) -> Layout:
     header = records[header_index].cells
     data = records[header_index + 1 :]
     if not data:
-        raise SpreadsheetError("The file has a header row but no learners under it.")
+        raise SpreadsheetError(NO_LEARNERS)
     email = _email_column_by_label(header)
     warnings = _skipped_lines_warning(records, header_index)
     if email is None:
@@ -212,6 +244,10 @@ def _layout_with_header(
     keys = [label_key(cell) for cell in header]
     first = _first_with_label(keys, FIRST_NAME_LABELS, exclude={email})
     last = _first_with_label(keys, LAST_NAME_LABELS, exclude={email})
+    if first is None and last is not None:
+        first = _first_with_label(
+            keys, _GIVEN_NAME_BESIDE_SURNAME, exclude={email, last}
+        )
     full = None
     if first is None and last is None:
         full = _first_with_label(keys, FULL_NAME_LABELS, exclude={email})
@@ -222,6 +258,8 @@ def _layout_with_header(
         first_name=first,
         last_name=last,
         full_name=full,
+        header_width=len(header),
+        blank_labels=frozenset(i for i, cell in enumerate(header) if is_blank(cell)),
         ignored=_ignored_columns(header, data, used),
         warnings=warnings,
     )
@@ -240,17 +278,19 @@ def _ignored_columns(
     header: Sequence[str], data: Sequence[RawRow], used: set[int | None]
 ) -> list[str]:
     """Name each unused column once; unnamed ones only when they hold something."""
-    named: list[str] = []
+    # A dict keeps the first-seen order and checks for a repeat at once,
+    # where a list would make a header of many columns take quadratic time.
+    named: dict[str, None] = {}
     for index, cell in enumerate(header):
         label = clean_label(cell)
-        if index not in used and label and label not in named:
-            named.append(label)
+        if index not in used and label:
+            named.setdefault(label)
     unnamed = {
         index
         for index in _filled_columns(data)
         if index not in used and (index >= len(header) or is_blank(header[index]))
     }
-    return named + [f"column {i + 1} (no header)" for i in sorted(unnamed)]
+    return [*named, *(f"column {i + 1} (no header)" for i in sorted(unnamed))]
 
 
 def _filled_columns(records: Sequence[RawRow]) -> set[int]:
@@ -281,7 +321,7 @@ def _no_email_column_message(header: Sequence[str]) -> str:
             "No column holds email addresses. Put the addresses in one column, "
             "headed “email”."
         )
-    seen = ", ".join(f"“{label}”" for label in labels)
+    seen = ", ".join(capped([f"“{label}”" for label in labels]))
     return (
         f"No column holds email addresses. The columns found are {seen}; "
         "head the column of addresses “email”."

@@ -2,7 +2,9 @@
 
 Spreadsheets write UTF-8 (with or without a byte order mark), UTF-16 with a
 mark (Excel's "Unicode text") or, on Windows in Western Europe and the
-Americas, Windows-1252. Anything else is left to charset-normalizer.
+Americas, Windows-1252. A file pieced together from several exports can mix
+UTF-8 lines with Windows-1252 ones; those are read a line at a time. Anything
+else is left to charset-normalizer.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import NamedTuple
 from charset_normalizer import from_bytes
 
 from karma.lib.spreadsheets.model import SpreadsheetError
+from karma.lib.spreadsheets.wording import describe_lines
 
 NOT_TEXT = (
     "This file is not a spreadsheet Karma can read. Upload a CSV file or an "
@@ -38,6 +41,15 @@ _WESTERN_PUNCTUATION = frozenset("‘’‚“”„–—…€•·«»‹›�
 _ACCENTED_RUN = re.compile(r"[^\x00-\x7f]{3,}")
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+# The physical lines of delimited.split_lines, as bytes: no UTF-8 or
+# Windows-1252 character holds the bytes of CR or LF, so the lines, and their
+# numbers, are the same before and after decoding.
+_PHYSICAL_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+# A UTF-8 character of two to four bytes. Windows-1252 text almost never
+# holds one, since that takes a capital accented letter followed by a symbol.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
@@ -54,7 +66,9 @@ class Decoded(NamedTuple):
 def decode_text(data: bytes) -> Decoded:
     """Decode the bytes of a delimited text file.
 
-    Raises SpreadsheetError when the bytes are not text in any encoding.
+    Raises SpreadsheetError when the bytes are not text in any encoding, or
+    when a file of UTF-8 lines holds a line that is neither UTF-8 nor
+    Windows-1252.
     """
     decoded = _decode_marked(data) or _decode_unmarked(data)
     _refuse_binary_text(decoded.text)
@@ -78,9 +92,14 @@ def _decode_unmarked(data: bytes) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8", [])
     except UnicodeDecodeError:
         pass
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed
     western = _decode_western(data)
     if western is not None:
         return Decoded(western, "cp1252", [_read_as_warning("cp1252")])
+    # No line of what is left holds UTF-8 beyond ASCII, so whatever the
+    # detector picks, it never reads UTF-8 as a single-byte code page.
     best = from_bytes(data).best()
     if best is None:
         raise SpreadsheetError(NOT_TEXT)
@@ -139,6 +158,63 @@ def _decode_western(data: bytes) -> str | None:
         if not category.startswith("L") and char not in _WESTERN_PUNCTUATION:
             return None
     return text
+
+
+def _decode_mixed(data: bytes) -> Decoded | None:
+    """Decode each line as UTF-8 when it is UTF-8, else as Windows-1252.
+
+    Returns None when no line holds UTF-8 beyond ASCII: the file is then in
+    one single-byte encoding, better judged as a whole. Raises
+    SpreadsheetError naming the first line that reads as neither, since a
+    guess there would store garbled names without anyone noticing.
+    """
+    lines = _PHYSICAL_LINE.findall(data)
+    texts = [_utf8_or_none(line) for line in lines]
+    if not any(text is not None and not text.isascii() for text in texts):
+        return None
+
+    western_lines = []
+    for index, text in enumerate(texts):
+        if text is None:
+            texts[index] = _decode_western_line(lines[index], index + 1)
+            western_lines.append(index + 1)
+
+    return Decoded("".join(texts), "utf-8+cp1252", [_mixed_warning(western_lines)])
+
+
+def _utf8_or_none(line: bytes) -> str | None:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode_western_line(line: bytes, number: int) -> str:
+    """Decode one line of a mixed file as Windows-1252, or refuse the file.
+
+    A line that holds UTF-8 characters beside bytes that are not UTF-8 was
+    itself pasted together; either reading of it garbles part of it.
+    """
+    text = _decode_western(line)
+    if text is None or _UTF8_SEQUENCE.search(line):
+        raise SpreadsheetError(
+            f"Line {number} could not be read as UTF-8 or as Windows-1252, while "
+            "other lines are UTF-8. Save the file again as CSV (UTF-8) and "
+            "upload that."
+        )
+    return text
+
+
+def _mixed_warning(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return (
+            f"{describe_lines(numbers)} is not UTF-8 and was read as "
+            "Windows-1252; check that its accented names look right."
+        )
+    return (
+        f"{describe_lines(numbers)} are not UTF-8 and were read as Windows-1252; "
+        "check that their accented names look right."
+    )
 
 
 def _refuse_binary_text(text: str) -> None:

@@ -37,8 +37,9 @@ def read_records(
     `first_line` is the number of `lines[0]` in the file.
 
     Appends to `warnings` when a quote seems to run on over later rows. Raises
-    SpreadsheetError for a cell the csv module cannot take, which in practice
-    is a quote left open until the end of a large file.
+    SpreadsheetError for a cell the csv module cannot take: one longer than
+    its field limit, which is either a quote left open until the end of a
+    large file or a file that is no list of learners at all.
     """
     reader = csv.reader(
         iter(lines), delimiter=delimiter, quotechar='"', skipinitialspace=True
@@ -51,10 +52,7 @@ def read_records(
         except StopIteration:
             return
         except csv.Error as error:
-            raise SpreadsheetError(
-                f"Line {start} could not be read ({error}); a quote may be "
-                "missing its closing quote."
-            ) from error
+            raise SpreadsheetError(_unreadable_record(start, error)) from error
         end = reader.line_num + offset
         if end > start and _swallowed_rows(cells):
             warnings.append(
@@ -63,6 +61,25 @@ def read_records(
             )
         yield RawRow(start, cells)
         start = end + 1
+
+
+def _unreadable_record(line: int, error: csv.Error) -> str:
+    """Say why a record could not be read, in words for the person uploading.
+
+    Fed one physical line at a time, the csv module only fails on a cell over
+    its size limit; its message is the one way to tell, and any other failure
+    gets a plainer sentence rather than the module's own.
+    """
+    if "field limit" in str(error):
+        limit = csv.field_size_limit() // 1024
+        return (
+            f"Line {line} has a cell longer than {limit} KB. A quote may be "
+            "missing its closing quote, or the file is not a list of learners."
+        )
+    return (
+        f"Line {line} could not be read. A quote may be missing its closing "
+        "quote, or the file is not a list of learners."
+    )
 
 
 def _swallowed_rows(cells: Sequence[str]) -> bool:

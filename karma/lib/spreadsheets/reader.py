@@ -8,14 +8,17 @@ from email.utils import getaddresses
 
 from karma.lib.spreadsheets.cells import (
     check_address,
+    clean_address,
     clean_name,
     is_blank,
     label_key,
+    looks_like_address,
     split_full_name,
 )
 from karma.lib.spreadsheets.columns import (
     EMAIL_LABELS,
     MAX_ROWS_ABOVE_HEADER,
+    NO_LEARNERS,
     Layout,
     find_layout,
 )
@@ -27,11 +30,14 @@ from karma.lib.spreadsheets.delimited import (
     split_lines,
 )
 from karma.lib.spreadsheets.model import (
+    SEVERAL_ADDRESSES,
+    UNSAVED_FORMULA,
     LearnerFile,
     LearnerRow,
     RawRow,
     SpreadsheetError,
 )
+from karma.lib.spreadsheets.wording import capped, describe_lines
 from karma.lib.spreadsheets.workbook import (
     DAMAGED,
     OLE_MESSAGE,
@@ -145,7 +151,9 @@ def _interpret(
     if not filled:
         raise SpreadsheetError(NO_ROWS)
     layout = find_layout(filled)
-    data = filled[layout.data_start :]
+    data = [r for r in filled[layout.data_start :] if _holds_a_learner(r, layout)]
+    if not data:
+        raise SpreadsheetError(NO_LEARNERS)
     if len(data) > max_rows:
         raise SpreadsheetError(_too_many_rows(max_rows))
     return LearnerFile(
@@ -154,16 +162,20 @@ def _interpret(
         delimiter=delimiter,
         has_header=layout.header_index is not None,
         email_column=layout.email,
-        ignored_columns=layout.ignored,
-        warnings=[*warnings, *layout.warnings],
+        ignored_columns=capped(layout.ignored),
+        warnings=[*warnings, *layout.warnings, *_unsaved_names_warning(data, layout)],
     )
 
 
 def _filled_records(records: Iterable[RawRow], *, max_rows: int) -> list[RawRow]:
-    """Keep the records with something in them; stop early on a huge file."""
+    """Keep the records with something in them; stop early on a huge file.
+
+    A formula saved without its value counts as something until the columns
+    are known (see _holds_a_learner).
+    """
     filled: list[RawRow] = []
     for record in records:
-        if all(is_blank(cell) for cell in record.cells):
+        if all(is_blank(cell) for cell in record.cells) and not record.unsaved:
             continue
         filled.append(record)
         # The header and any title rows above it are not learners.
@@ -172,10 +184,29 @@ def _filled_records(records: Iterable[RawRow], *, max_rows: int) -> list[RawRow]
     return filled
 
 
+def _holds_a_learner(record: RawRow, layout: Layout) -> bool:
+    """Tell whether a kept row is more than formulas beside the point.
+
+    A formula whose value was not saved in the email column is a learner the
+    person meant, to be reported on its line; elsewhere, on a row otherwise
+    blank, it is a template row filled down, as blank as it looks. Rows
+    without such formulas were kept for what they hold.
+    """
+    if not record.unsaved or layout.email in record.unsaved:
+        return True
+    return not all(is_blank(cell) for cell in record.cells)
+
+
 def _learner_row(record: RawRow, layout: Layout) -> LearnerRow:
     cells = record.cells
-    raw = _cell(cells, layout.email)
-    email, error = check_address(raw)
+    addresses = _several_addresses(record, layout)
+    if addresses:
+        raw, email, error = ", ".join(addresses), "", SEVERAL_ADDRESSES
+    elif layout.email in record.unsaved:
+        raw, email, error = "", "", UNSAVED_FORMULA
+    else:
+        raw = _cell(cells, layout.email)
+        email, error = check_address(raw)
     if layout.full_name is not None:
         first, last = split_full_name(clean_name(_cell(cells, layout.full_name)))
     else:
@@ -189,6 +220,52 @@ def _learner_row(record: RawRow, layout: Layout) -> LearnerRow:
         first_name=first,
         last_name=last,
     )
+
+
+def _several_addresses(record: RawRow, layout: Layout) -> list[str]:
+    """Return what looks like an address in the email cell and in unlabelled
+    columns when that is more than one; otherwise an empty list.
+
+    A column without a header is otherwise ignored, with a note; but an
+    address there is most often a second learner, put on the line by a
+    separator the file did not mean ("a@example.com;b@example.com" in a
+    one-column file read as two columns) or typed into the next cell.
+    Enrolling the first and noting the column would lose the second with no
+    word on its row, and guessing which is meant could enroll the wrong
+    person; refusing the row, on its line with every address, lets the
+    person split it. An email cell holding several addresses is refused the
+    same way. Columns with a header of their own are not searched: "Manager
+    email" beside the learner's address is the file's design.
+    """
+    cells = record.cells
+    stray = [
+        clean_address(cells[index])
+        for index in layout.unlabelled_columns(len(cells))
+        if looks_like_address(cells[index])
+    ]
+    cell = _cell(cells, layout.email)
+    # Nearly every row: one address at most, and nothing to split.
+    if not stray and cell.count("@") < 2:
+        return []
+
+    parts = _PASTED_SEPARATORS.split(clean_address(cell))
+    found = [part for part in parts if looks_like_address(part)] + stray
+    return found if len(found) > 1 else []
+
+
+def _unsaved_names_warning(data: Sequence[RawRow], layout: Layout) -> list[str]:
+    names = set(layout.name_columns)
+    lines = [record.line for record in data if names & record.unsaved]
+    if not lines:
+        return []
+    if len(lines) == 1:
+        told = "has a name cell holding a formula whose value was not saved"
+    else:
+        told = "have name cells holding formulas whose values were not saved"
+    return [
+        f"{describe_lines(lines)} {told}, so the name was read as empty: open the "
+        "file in a spreadsheet program and save it, or paste values."
+    ]
 
 
 def _cell(cells: Sequence[str], index: int | None) -> str:
@@ -209,7 +286,7 @@ def _read_pasted_list(lines: Sequence[str], *, max_rows: int) -> LearnerFile:
             first, last = split_full_name(clean_name(full_name))
             rows.append(LearnerRow(number, raw, email, error, first, last))
         if len(rows) > max_rows:
-            raise SpreadsheetError(_too_many_rows(max_rows))
+            raise SpreadsheetError(_too_many_rows(max_rows, what="list"))
     if not rows:
         raise SpreadsheetError(NOTHING_PASTED)
     return LearnerFile(rows=rows, has_header=has_header)
@@ -228,10 +305,12 @@ def _pasted_entries(line: str) -> list[tuple[str, str]]:
     return [(token, "") for token in _PASTED_SEPARATORS.split(line) if token]
 
 
-def _too_many_rows(max_rows: int) -> str:
+def _too_many_rows(max_rows: int, *, what: str = "file") -> str:
+    """Refuse more than `max_rows` learners in a file, or in a pasted list:
+    saying "file" of pasted text sent people looking for one."""
     return (
-        f"The file has more than {max_rows:,} learners. Split it into files of "
-        f"at most {max_rows:,} rows."
+        f"The {what} has more than {max_rows:,} learners. Split it into "
+        f"{what}s of at most {max_rows:,}."
     )
 
 

@@ -98,7 +98,12 @@ def test_reads_the_first_sheet_with_sheet_row_numbers(
     ]
     assert learners.rows[3].email_error
     assert learners.ignored_columns == ["Employee number"]
-    assert learners.warnings == []
+    # B5 holds a formula openpyxl saved without a result (see below).
+    assert learners.warnings == [
+        "Line 5 has a name cell holding a formula whose value was not saved, so "
+        "the name was read as empty: open the file in a spreadsheet program and "
+        "save it, or paste values."
+    ]
 
 
 def test_reads_cell_values_as_a_person_sees_them(enrollment_workbook: bytes) -> None:
@@ -110,7 +115,7 @@ def test_reads_cell_values_as_a_person_sees_them(enrollment_workbook: bytes) -> 
         # number reads as written, without a trailing ".0".
         ("Bo Li", "42"),
         # The value Excel calculated, never the formula; a formula with no
-        # saved result reads as empty.
+        # saved result reads as empty, with a warning.
         ("Cy", ""),
         ("Dee", ""),
     ]
@@ -220,3 +225,119 @@ def test_refuses_an_opendocument_spreadsheet_by_name() -> None:
 def test_calls_a_named_xlsx_that_is_not_text_a_damaged_workbook() -> None:
     with pytest.raises(SpreadsheetError, match="could not be opened"):
         read(bytes(range(256)) * 4, filename="Learners.XLSX")
+
+
+# --- Formulas saved without their value -------------------------------------------
+
+UNSAVED_EMAIL = (
+    "The email cell holds a formula whose value was not saved: open the file in "
+    "a spreadsheet program and save it, or paste values."
+)
+
+
+def formula_workbook(**extra: object) -> bytes:
+    cells: dict[str, object] = {
+        "A1": "First name",
+        "B1": "Last name",
+        "C1": "Email",
+        "D1": "Team",
+        "A2": "Ana",
+        "C2": "ana@example.com",
+        "A3": "Bo",
+        "C3": "bo@example.com",
+        # Row 4 is left blank.
+        "A5": "Xl",
+        "B5": "Four",
+        "C5": '=LOWER("XL4@EXAMPLE.COM")',
+        "A6": "Dee",
+        "C6": "dee@example.com",
+    }
+    cells.update(extra)
+    return workbook_bytes(cells)
+
+
+def test_reports_an_email_formula_without_a_saved_value_on_its_line() -> None:
+    learners = read(formula_workbook())
+
+    assert [(row.line, row.email, row.email_error) for row in learners.rows] == [
+        (2, "ana@example.com", None),
+        (3, "bo@example.com", None),
+        (5, "", UNSAVED_EMAIL),
+        (6, "dee@example.com", None),
+    ]
+    assert learners.rows[2].raw_email == ""
+    assert (learners.rows[2].first_name, learners.rows[2].last_name) == ("Xl", "Four")
+
+
+def test_reports_a_row_whose_only_cell_is_an_unsaved_email_formula() -> None:
+    learners = read(formula_workbook(A5=None, B5=None))
+
+    assert [(row.line, row.email_error) for row in learners.rows][2] == (
+        5,
+        UNSAVED_EMAIL,
+    )
+
+
+def test_reads_the_saved_value_of_an_email_formula() -> None:
+    data = with_cached_value(formula_workbook(), "C5", "xl4@example.com")
+
+    learners = read(data)
+
+    assert [(row.line, row.email) for row in learners.rows][2] == (
+        5,
+        "xl4@example.com",
+    )
+    assert learners.rows[2].is_valid
+
+
+def test_skips_rows_of_formulas_that_came_to_nothing_or_fill_unused_columns() -> None:
+    # A formula saved with an empty result is a blank cell (a template row
+    # filled down); an unsaved formula in a column nobody reads changes nothing.
+    data = formula_workbook(
+        C5=None, A5=None, B5=None, C7='=IF(A7="","",A7)', D8="=ROW()"
+    )
+    data = with_cached_value(data, "C7", "")
+
+    learners = read(data)
+
+    assert [row.line for row in learners.rows] == [2, 3, 6]
+    assert learners.warnings == []
+
+
+def test_warns_about_name_formulas_without_a_saved_value() -> None:
+    learners = read(formula_workbook(C5="xl4@example.com", A3="=UPPER(B3)"))
+
+    assert [(row.line, row.first_name, row.last_name) for row in learners.rows] == [
+        (2, "Ana", ""),
+        (3, "", ""),
+        (5, "Xl", "Four"),
+        (6, "Dee", ""),
+    ]
+    assert all(row.is_valid for row in learners.rows)
+    assert learners.warnings == [
+        "Line 3 has a name cell holding a formula whose value was not saved, so "
+        "the name was read as empty: open the file in a spreadsheet program and "
+        "save it, or paste values."
+    ]
+
+
+def test_lists_only_the_first_lines_with_unsaved_name_formulas() -> None:
+    cells: dict[str, object] = {"A1": "Name", "B1": "Email"}
+    for row in range(2, 32):
+        cells[f"A{row}"] = f'=PROPER("learner {row}")'
+        cells[f"B{row}"] = f"learner{row}@example.com"
+
+    learners = read(workbook_bytes(cells))
+
+    assert len(learners.rows) == 30
+    assert learners.warnings[0].startswith(
+        "Lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 20 more have name cells holding "
+        "formulas whose values were not saved"
+    )
+
+
+def test_refuses_a_sheet_whose_rows_hold_only_formulas_beside_the_point() -> None:
+    data = workbook_bytes({"A1": "Email", "B1": "Team", "B2": "=ROW()"})
+
+    with pytest.raises(SpreadsheetError, match="a header row but no learners"):
+        read(data)
