@@ -106,7 +106,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     else:
-        response = _error_response(api_exception)
+        response = _error_response(_naming_readable_types(api_exception, request))
 
     set_rollback()
     return _counted(response, request, view)
@@ -122,6 +122,18 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     if isinstance(exc, exceptions.APIException):
         return exc
     return None
+
+
+def _naming_readable_types(
+    exc: exceptions.APIException, request: Any
+) -> exceptions.APIException:
+    # DRF names only the type it refused; the client also needs to know
+    # what this endpoint reads (JSON, and multipart where a file is taken).
+    parsers = getattr(request, "parsers", None)
+    if not isinstance(exc, exceptions.UnsupportedMediaType) or not parsers:
+        return exc
+    readable = " or ".join(parser.media_type for parser in parsers)
+    return exceptions.UnsupportedMediaType("", detail=f"{exc.detail} Send {readable}.")
 
 
 def _django_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:

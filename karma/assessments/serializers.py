@@ -173,8 +173,9 @@ class SubmitSerializer(serializers.Serializer):
         child=serializers.JSONField(),
         required=False,
         help_text="Last answers to save before submitting (optional). Past "
-        "the deadline and its grace they are not taken: the attempt is "
-        "submitted with what was saved before (`auto_submitted`).",
+        "the deadline and its grace they are not taken and the request is "
+        "a 422: the attempt is submitted with what was saved before "
+        "(`auto_submitted`).",
     )
 
 

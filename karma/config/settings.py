@@ -296,11 +296,8 @@ REST_FRAMEWORK = {
         "karma.api.permissions.IsAuthenticatedAndPasswordCurrent",
     ],
     "DEFAULT_RENDERER_CLASSES": ["karma.api.envelope.EnvelopeRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "karma.api.parsers.KarmaJSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only; endpoints that take a file add multipart (karma/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["karma.api.parsers.KarmaJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "karma.api.pagination.PagePagination",
     "DEFAULT_THROTTLE_CLASSES": ["karma.api.throttling.TokenRateThrottle"],
     "EXCEPTION_HANDLER": "karma.api.envelope.exception_handler",

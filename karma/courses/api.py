@@ -24,6 +24,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from karma.accounts.selectors import get_user_by_public_id
+from karma.api.parsers import JSON_OR_MULTIPART
 from karma.api.permissions import IsAuthenticatedAndPasswordCurrent
 from karma.courses import selectors, services
 from karma.courses.exceptions import CourseError
@@ -172,6 +173,7 @@ TAGS = ["courses"]
 
 class CourseListView(GenericAPIView):
     permission_classes = SIGNED_IN
+    parser_classes = JSON_OR_MULTIPART
 
     @extend_schema(
         tags=TAGS,
@@ -214,6 +216,7 @@ class CourseListView(GenericAPIView):
 
 class CourseDetailView(APIView):
     permission_classes = SIGNED_IN
+    parser_classes = JSON_OR_MULTIPART
 
     @extend_schema(
         tags=TAGS,
@@ -497,6 +500,7 @@ LESSON_TAGS = ["lessons"]
 
 class LessonListView(GenericAPIView):
     permission_classes = SIGNED_IN
+    parser_classes = JSON_OR_MULTIPART
 
     @extend_schema(
         tags=LESSON_TAGS,
@@ -536,6 +540,7 @@ class LessonListView(GenericAPIView):
 
 class LessonDetailView(APIView):
     permission_classes = SIGNED_IN
+    parser_classes = JSON_OR_MULTIPART
 
     @extend_schema(
         tags=LESSON_TAGS,

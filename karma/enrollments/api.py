@@ -31,6 +31,7 @@ from karma.accounts.models import User
 from karma.accounts.permissions import is_staff_member
 from karma.accounts.selectors import get_user_by_public_id
 from karma.api.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, PagePagination
+from karma.api.parsers import JSON_OR_MULTIPART
 from karma.api.permissions import IsAuthenticatedAndPasswordCurrent
 from karma.api.schema import KarmaAutoSchema
 from karma.courses.api import course_for
@@ -316,6 +317,7 @@ def _change_status(
 
 class BulkEnrollmentStartView(APIView):
     permission_classes = SIGNED_IN
+    parser_classes = JSON_OR_MULTIPART
 
     @extend_schema(
         tags=BULK_TAGS,

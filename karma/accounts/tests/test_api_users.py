@@ -68,7 +68,9 @@ def _call(client, endpoint: str, subject: User):
     if endpoint == "update":
         return _patch(client, _user_path(subject), {"first_name": "Renamed"})
     if endpoint in ("deactivate", "reactivate"):
-        return client.post(_user_path(subject, endpoint))
+        return client.post(
+            _user_path(subject, endpoint), content_type="application/json"
+        )
     if endpoint == "me":
         return client.get(ME)
     if endpoint == "update_me":
@@ -150,8 +152,12 @@ def test_answers_404_for_an_unknown_or_malformed_id(admin_api, public_id):
     for response in (
         admin_api.get(f"{USERS}/{public_id}"),
         _patch(admin_api, f"{USERS}/{public_id}", {"first_name": "X"}),
-        admin_api.post(f"{USERS}/{public_id}/deactivate"),
-        admin_api.post(f"{USERS}/{public_id}/reactivate"),
+        admin_api.post(
+            f"{USERS}/{public_id}/deactivate", content_type="application/json"
+        ),
+        admin_api.post(
+            f"{USERS}/{public_id}/reactivate", content_type="application/json"
+        ),
     ):
         assert response.status_code == 404
         assert error_of(response)["code"] == "NOT_FOUND"
@@ -494,7 +500,9 @@ def test_deactivates_and_reactivates(admin_api, learner):
     assert deactivated.status_code == 200
     assert deactivated.json()["data"]["status"] == "deactivated"
 
-    reactivated = admin_api.post(_user_path(learner, "reactivate"))
+    reactivated = admin_api.post(
+        _user_path(learner, "reactivate"), content_type="application/json"
+    )
     assert reactivated.status_code == 200
     assert reactivated.json()["data"]["status"] == "active"
     event = AuditEvent.objects.get(kind=AuditKind.ACCOUNT_DEACTIVATED)
@@ -505,13 +513,15 @@ def test_deactivation_through_the_api_ends_the_users_token(admin_api, learner):
     learner_api = api_client(learner)
     assert learner_api.get(ME).status_code == 200
 
-    admin_api.post(_user_path(learner, "deactivate"))
+    admin_api.post(_user_path(learner, "deactivate"), content_type="application/json")
 
     assert learner_api.get(ME).status_code == 401
 
 
 def test_admin_cannot_deactivate_themselves(admin_api, admin):
-    response = admin_api.post(_user_path(admin, "deactivate"))
+    response = admin_api.post(
+        _user_path(admin, "deactivate"), content_type="application/json"
+    )
 
     assert response.status_code == 422
     assert issues_of(response) == {None: "You cannot deactivate your own account."}
@@ -525,7 +535,9 @@ def test_admin_cannot_deactivate_themselves(admin_api, admin):
 def test_refuses_reactivating_an_erased_account_with_422(admin_api, admin, learner):
     erase_learner(learner=learner, actor=admin, reason="Asked by mail")
 
-    response = admin_api.post(_user_path(learner, "reactivate"))
+    response = admin_api.post(
+        _user_path(learner, "reactivate"), content_type="application/json"
+    )
 
     assert response.status_code == 422
     assert error_of(response)["code"] == "VALIDATION_ERROR"

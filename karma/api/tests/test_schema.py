@@ -171,3 +171,27 @@ def test_docs_page_allows_only_its_own_scripts(client, db):
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     assert "<script>" not in response.content.decode()
     assert re.fullmatch(r"'self' 'sha256-[A-Za-z0-9+/]+=*'", policy["style-src"])
+
+
+def test_describes_json_bodies_only_except_where_a_file_is_taken(schema):
+    uploads = {
+        ("/api/v1/courses", "post"),
+        ("/api/v1/courses/{course_id}", "patch"),
+        ("/api/v1/modules/{module_id}/lessons", "post"),
+        ("/api/v1/lessons/{lesson_id}", "patch"),
+        ("/api/v1/courses/{course_id}/bulk-enrollments", "post"),
+    }
+    bodies = {
+        (path, method): set(operation["requestBody"]["content"])
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    }
+
+    for operation, media_types in bodies.items():
+        if operation in uploads:
+            expected = {"application/json", "multipart/form-data"}
+            assert media_types == expected, operation
+        else:
+            assert media_types == {"application/json"}, operation
+    assert uploads <= set(bodies)

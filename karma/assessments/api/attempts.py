@@ -339,7 +339,11 @@ class AttemptSubmitView(APIView):
         "choices all or nothing, true/false exactly, matching with partial "
         "credit; short answers wait for a grader (status pending_review). "
         "Submitting an attempt already submitted returns it unchanged, so "
-        "a retried request grades once.",
+        "a retried request grades once. Past the deadline and its grace the "
+        "attempt is submitted with what was saved before and reads "
+        "`auto_submitted: true`: without `answers` that attempt is the 200 "
+        "answer; with `answers` it is a 422, as for a late save, since the "
+        "answers were not taken (read the attempt for its result).",
         parameters=[ATTEMPT_ID],
         request=SubmitSerializer,
         responses=AttemptSerializer,

@@ -200,25 +200,45 @@ def submit_attempt(
 ) -> Attempt:
     """Save the last `responses`, then grade and submit the attempt.
 
-    Past the deadline and its grace the responses are not taken: the
-    attempt is submitted with what was saved before (auto_submitted).
-    Submitting an attempt that is already submitted returns it unchanged,
-    so a double click or a retried request grades it once.
+    Past the deadline and its grace the attempt is submitted with what was
+    saved before (auto_submitted), and responses sent with it raise
+    AttemptError, like a late save: they were not taken. Submitting an
+    attempt that is already submitted returns it unchanged, so a double
+    click or a retried request grades it once.
     """
     _require_owner(attempt, learner)
     attempt = close_if_expired(attempt=attempt)
     if not attempt.is_open:
-        return attempt
+        return _submitted_before(attempt, responses)
 
     with transaction.atomic():
         locked = _locked_attempt(attempt)
-        if not locked.is_open:
-            return locked
-        if responses:
-            _store(locked, responses)
-        _finish(locked, auto=False)
+        submitting = locked.is_open
+        if submitting:
+            if responses:
+                _store(locked, responses)
+            _finish(locked, auto=False)
+    if not submitting:
+        # Submitted by another request meanwhile; answered out of the
+        # transaction, so a refusal keeps the activity it notes.
+        return _submitted_before(locked, responses)
     note_activity(enrollment=locked.enrollment)
     return locked
+
+
+def _submitted_before(
+    attempt: Attempt, responses: Mapping[str, object] | None
+) -> Attempt:
+    """Answer a submit of an attempt that no longer takes answers."""
+    if not attempt.auto_submitted:
+        # The learner's own submit got there first: a retry, graded once.
+        return attempt
+    # Submitting after the time ran out is still work in the course.
+    note_activity(enrollment=attempt.enrollment)
+    if responses:
+        # Saying nothing would let the learner believe these answers count.
+        raise AttemptError(_closed_message(attempt))
+    return attempt
 
 
 def close_if_expired(*, attempt: Attempt, now: datetime | None = None) -> Attempt:

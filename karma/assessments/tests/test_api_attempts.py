@@ -7,15 +7,22 @@ never reach a learner before they submit: several tests read the raw JSON.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from karma.accounts.tests.factories import InstructorFactory
 from karma.api.tests.helpers import api_client, error_of
 from karma.assessments.models import Answer, Attempt, AttemptStatus
-from karma.assessments.services.attempts import start_attempt, submit_attempt
+from karma.assessments.services.attempts import (
+    save_answers,
+    start_attempt,
+    submit_attempt,
+)
 from karma.assessments.tests.factories import (
     AssessmentFactory,
     QuestionFactory,
@@ -358,6 +365,36 @@ def test_save_refuses_a_body_of_the_wrong_shape_with_422(learner, attempt, body)
     assert error_of(response)["details"][0]["field"] == "answers"
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def _form_body(content_type: str, answers: dict) -> bytes | str:
+    if content_type == MULTIPART_CONTENT:
+        return encode_multipart(BOUNDARY, {"answers": json.dumps(answers)})
+    return urlencode({"answers": json.dumps(answers)})
+
+
+@pytest.mark.parametrize("content_type", [FORM, MULTIPART_CONTENT])
+@pytest.mark.parametrize(("method", "suffix"), [("PUT", "answers"), ("POST", "submit")])
+def test_answer_and_submit_refuse_a_form_with_400_and_change_nothing(
+    learner, assessment, attempt, content_type, method, suffix
+):
+    client = api_client(learner)
+    body = _form_body(content_type, _right_answers(assessment))
+
+    response = client.generic(
+        method, _url("attempts", attempt.public_id, suffix), body, content_type
+    )
+
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["message"].endswith("Send application/json.")
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert not attempt.answers.exists()
+
+
 def test_save_refuses_a_response_of_the_wrong_shape_naming_the_question(
     learner, assessment, attempt
 ):
@@ -486,6 +523,83 @@ def test_save_refuses_after_the_deadline_and_grace(learner, assessment, enrolled
     assert response.status_code == 422
     assert "Time is up" in error_of(response)["message"]
     assert not Answer.objects.filter(response__has_key="value").exists()
+
+
+LATE = (
+    "Time is up: this attempt was submitted with the answers saved before the "
+    "time limit."
+)
+
+
+def _late_attempt(assessment, learner):
+    """An attempt with one answer saved in time, past its deadline and grace."""
+    assessment.time_limit_minutes = 5
+    assessment.save()
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    first = attempt.question_order[0]
+    save_answers(
+        attempt=attempt,
+        learner=learner,
+        responses={first: _right_answers(assessment)[first]},
+    )
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline_at=attempt.deadline_at - timedelta(minutes=6)
+    )
+    return attempt
+
+
+def test_a_late_submit_with_answers_is_a_422_and_submits_what_was_saved(
+    learner, assessment, enrolled
+):
+    attempt = _late_attempt(assessment, learner)
+
+    response = api_client(learner).post(
+        _url("attempts", attempt.public_id, "submit"),
+        {"answers": _right_answers(assessment)},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert error_of(response)["message"] == LATE
+    attempt.refresh_from_db()
+    assert attempt.status != AttemptStatus.IN_PROGRESS and attempt.auto_submitted
+    assert attempt.answers.exclude(response={}).count() == 1
+
+
+def test_a_late_save_and_a_late_submit_say_the_same(learner, assessment, enrolled):
+    attempt = _late_attempt(assessment, learner)
+    client = api_client(learner)
+    body = {"answers": _right_answers(assessment)}
+
+    saved = client.put(
+        _url("attempts", attempt.public_id, "answers"),
+        body,
+        content_type="application/json",
+    )
+    submitted = client.post(
+        _url("attempts", attempt.public_id, "submit"),
+        body,
+        content_type="application/json",
+    )
+
+    assert (saved.status_code, submitted.status_code) == (422, 422)
+    assert error_of(saved) == error_of(submitted)
+
+
+def test_a_late_submit_without_answers_returns_the_attempt_submitted_on_expiry(
+    learner, assessment, enrolled
+):
+    attempt = _late_attempt(assessment, learner)
+
+    response = api_client(learner).post(
+        _url("attempts", attempt.public_id, "submit"),
+        content_type="application/json",
+    )
+
+    body = response.json()["data"]
+    assert response.status_code == 200
+    assert body["auto_submitted"] is True and body["status"] != "in_progress"
+    assert body["questions"] is None
 
 
 def test_submits_scores_and_shows_the_review_after(learner, assessment, attempt):

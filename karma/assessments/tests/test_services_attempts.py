@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal
 
@@ -375,20 +376,37 @@ def test_submitting_twice_returns_the_attempt_unchanged(
     assert again.score_points == Decimal("0.00")
 
 
-def test_submits_late_with_the_answers_saved_before_the_limit(
+def test_refuses_late_answers_and_submits_with_those_saved_before_the_limit(
     assessment, learner, enrollment
 ):
     assessment.time_limit_minutes = 10
     assessment.save()
     attempt = _age(start_attempt(assessment=assessment, learner=learner), minutes=11)
 
-    attempt = submit_attempt(
-        attempt=attempt, learner=learner, responses=_all_right(attempt)
-    )
+    with pytest.raises(AttemptError) as refused:
+        submit_attempt(attempt=attempt, learner=learner, responses=_all_right(attempt))
 
+    assert str(refused.value) == (
+        "Time is up: this attempt was submitted with the answers saved before "
+        "the time limit."
+    )
+    attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.FINAL and attempt.auto_submitted
     assert attempt.score_points == Decimal("0.00")
     assert attempt.submitted_at <= timezone.now()
+
+
+def test_a_late_submit_without_answers_returns_the_attempt_submitted_on_expiry(
+    assessment, learner, enrollment
+):
+    assessment.time_limit_minutes = 10
+    assessment.save()
+    attempt = _age(start_attempt(assessment=assessment, learner=learner), minutes=11)
+
+    attempt = submit_attempt(attempt=attempt, learner=learner)
+
+    assert attempt.status == AttemptStatus.FINAL and attempt.auto_submitted
+    assert attempt.submitted_at == attempt.deadline_at + timedelta(seconds=30)
 
 
 def test_completes_the_lesson_on_the_first_submission(assessment, learner, enrollment):
@@ -649,5 +667,25 @@ def test_saving_and_submitting_count_as_activity_in_the_course(
 
     type(enrollment).objects.filter(pk=enrollment.pk).update(last_active_at=None)
     submit_attempt(attempt=attempt, learner=learner)
+    enrollment.refresh_from_db()
+    assert enrollment.last_active_at is not None
+
+
+@pytest.mark.parametrize("answers", [False, True])
+def test_a_late_submit_counts_as_activity_in_the_course(
+    assessment, learner, enrollment, answers
+):
+    assessment.time_limit_minutes = 10
+    assessment.save()
+    attempt = _age(start_attempt(assessment=assessment, learner=learner), minutes=11)
+    type(enrollment).objects.filter(pk=enrollment.pk).update(last_active_at=None)
+
+    with pytest.raises(AttemptError) if answers else nullcontext():
+        submit_attempt(
+            attempt=attempt,
+            learner=learner,
+            responses=_all_right(attempt) if answers else None,
+        )
+
     enrollment.refresh_from_db()
     assert enrollment.last_active_at is not None

@@ -424,6 +424,7 @@ def test_a_late_submit_warns_that_the_answers_were_not_taken(learner, enrolled):
     )
 
     html = response.content.decode()
+    assert "Time is up: this attempt was submitted with the answers saved" in html
     assert "submitted automatically" in html
     attempt.refresh_from_db()
     assert attempt.score_points == 0

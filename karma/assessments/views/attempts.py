@@ -91,9 +91,10 @@ def save_attempt_view(request: HttpRequest, attempt_id: str) -> HttpResponse:
 @require_POST
 def submit_attempt_view(request: HttpRequest, attempt_id: str) -> HttpResponse:
     attempt = selectors.get_own_attempt_or_404(request.user, attempt_id)
-    was_open = attempt.is_open
 
     try:
+        # The form always sends every answer, so a submit that arrives after
+        # the time limit is refused with the service's "Time is up".
         attempt = submit_attempt(
             attempt=attempt,
             learner=request.user,
@@ -101,14 +102,6 @@ def submit_attempt_view(request: HttpRequest, attempt_id: str) -> HttpResponse:
         )
     except AttemptError as error:
         messages.error(request, str(error))
-        return redirect("assessments:attempt", attempt.public_id)
-
-    if was_open and attempt.auto_submitted:
-        messages.warning(
-            request,
-            "Time ran out before this arrived: the attempt was submitted with "
-            "the answers saved before the time limit.",
-        )
     return redirect("assessments:attempt", attempt.public_id)
 
 

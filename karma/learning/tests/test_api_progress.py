@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test.client import MULTIPART_CONTENT
 
 from karma.accounts.tests.factories import InstructorFactory, LearnerFactory
 from karma.api.tests.helpers import api_client, error_of, issues_of
@@ -210,6 +211,25 @@ def test_refuses_unparsable_json_with_400(learner, lessons, enrollment):
     )
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("event=reached_end", "application/x-www-form-urlencoded"),
+        ({"event": "reached_end"}, MULTIPART_CONTENT),
+    ],
+)
+def test_refuses_a_form_with_400_and_records_nothing(
+    learner, lessons, enrollment, body, content_type
+):
+    response = api_client(learner).post(
+        f"/api/v1/lessons/{lessons[0].public_id}/progress", body, content_type
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["message"].endswith("Send application/json.")
+    assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
 
 
 @pytest.mark.parametrize("role", ROLES)
