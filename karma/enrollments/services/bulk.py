@@ -54,6 +54,7 @@ from karma.enrollments.services.enrollments import (
 from karma.learning.services.progress import course_rule, recompute_enrollment
 from karma.lib.public_ids import new_public_id
 from karma.lib.spreadsheets import (
+    MAX_ROWS,
     ROW_PROBLEMS,
     LearnerRow,
     SpreadsheetError,
@@ -74,6 +75,11 @@ READ_AT_ONCE_LINES = 2_000
 PROBE_LINES = 200
 NAME_LIMIT = 150
 PROGRESS_TTL = 60 * 60
+# Learners in one job, whatever the input: the reader's cap for a file.
+MAX_LEARNERS = MAX_ROWS
+# The error of a chosen user id that names nobody; the report says so in
+# its own words rather than as an address that is not valid.
+NO_SUCH_USER = "no such user"
 
 
 class BulkEnrollmentError(EnrollmentError):
@@ -205,9 +211,12 @@ def _read(
                 payload,
                 filename=file_name,
                 max_bytes=settings.KARMA_BULK_MAX_MB * 1024 * 1024,
+                max_rows=MAX_LEARNERS,
             )
         elif source == BulkSource.PASTE:
-            learner_file = read_pasted_addresses(payload.decode("utf-8"))
+            learner_file = read_pasted_addresses(
+                payload.decode("utf-8"), max_rows=MAX_LEARNERS
+            )
         else:
             return _rows_for_users(json.loads(payload)), []
     except SpreadsheetError as error:
@@ -219,6 +228,13 @@ def _read(
             "Ignored columns: " + ", ".join(learner_file.ignored_columns) + "."
         )
     return learner_file.rows, notes
+
+
+def _too_long_list() -> str:
+    return (
+        f"The list has more than {MAX_LEARNERS:,} learners. Split it into "
+        f"lists of at most {MAX_LEARNERS:,}."
+    )
 
 
 def _probe(payload: bytes, file_name: str) -> tuple[list[LearnerRow], list[str]]:
@@ -248,6 +264,8 @@ def _rows_for_users(public_ids: Sequence[str]) -> list[LearnerRow]:
     """Turn chosen users into rows, numbered from 1 in the order chosen."""
     if not public_ids:
         raise BulkEnrollmentError("Choose at least one person.", field="user_ids")
+    if len(public_ids) > MAX_LEARNERS:
+        raise BulkEnrollmentError(_too_long_list(), field="user_ids")
     users = {}
     for start in range(0, len(public_ids), CHUNK):
         chunk = public_ids[start : start + CHUNK]
@@ -264,9 +282,7 @@ def _rows_for_users(public_ids: Sequence[str]) -> list[LearnerRow]:
     for number, public_id in enumerate(public_ids, start=1):
         user = users.get(public_id)
         if user is None:
-            rows.append(
-                LearnerRow(number, public_id, "", f"no user with id {public_id}")
-            )
+            rows.append(LearnerRow(number, public_id, "", NO_SUCH_USER))
         else:
             rows.append(LearnerRow(number, user.email, user.email, None))
     return rows
@@ -838,6 +854,8 @@ def _screen_rows(
 
 
 def _invalid_message(row: LearnerRow) -> str:
+    if row.email_error == NO_SUCH_USER:
+        return f"No user with id {row.raw_email}"
     # The reader's word on the row itself (an unsaved formula, two learners
     # on one line) says all there is; it is about no address as written.
     if row.email_error in ROW_PROBLEMS:

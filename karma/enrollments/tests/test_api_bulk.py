@@ -28,6 +28,7 @@ from karma.enrollments.models import (
     Enrollment,
     EnrollmentSource,
 )
+from karma.enrollments.services import bulk
 from karma.enrollments.services.bulk import review_job, start_job
 from karma.lib.spreadsheets import read_learner_file
 
@@ -359,6 +360,16 @@ def test_enrolls_chosen_users(course, instructor):
     ) == {EnrollmentSource.BULK}
 
 
+@committing
+def test_reports_an_unknown_user_id_by_its_id(course, instructor):
+    client = api_client(instructor)
+
+    started = _start_json(client, course, user_ids=["usr_nope"])
+
+    row = _report(client, started.json()["data"]["id"])["data"]["rows"][0]
+    assert (row["outcome"], row["message"]) == ("invalid", "No user with id usr_nope")
+
+
 # --- Refusals -------------------------------------------------------------------------
 
 
@@ -433,6 +444,48 @@ def test_refuses_bad_input_with_422(course, admin, data, field):
 
     assert response.status_code == 422
     assert field in issues_of(response)
+    assert not BulkEnrollmentJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"emails": [f"p{n}@example.com" for n in range(4)]}, "emails", "list"),
+        ({"emails": "a@x.org, b@x.org; c@x.org d@x.org"}, "emails", "list"),
+        ({"user_ids": [f"usr_{n}" for n in range(4)]}, "user_ids", "list"),
+        ({"file": b"email\na@x.org\nb@x.org\nc@x.org\nd@x.org\n"}, "file", "file"),
+    ],
+)
+def test_names_the_list_or_the_file_that_has_too_many_learners(
+    course, admin, monkeypatch, data, field, words
+):
+    # The cap of 100,000, lowered: the same check, with four learners.
+    monkeypatch.setattr(bulk, "MAX_LEARNERS", 3)
+    client = api_client(admin)
+
+    if "file" in data:
+        upload = SimpleUploadedFile("learners.csv", data["file"], "text/csv")
+        response = _start(client, course, file=upload)
+    else:
+        response = _start_json(client, course, **data)
+
+    assert response.status_code == 422
+    assert set(issues_of(response)) == {field}
+    assert issues_of(response)[field].startswith(f"The {words} has more than 3 ")
+    assert not BulkEnrollmentJob.objects.exists()
+
+
+def test_refuses_a_url_encoded_form_naming_what_it_reads(course, admin):
+    response = api_client(admin).post(
+        f"{COURSES}/{course.public_id}/bulk-enrollments",
+        "emails=ana%40example.com",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["message"].endswith(
+        "Send application/json or multipart/form-data."
+    )
     assert not BulkEnrollmentJob.objects.exists()
 
 

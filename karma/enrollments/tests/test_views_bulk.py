@@ -37,6 +37,7 @@ from karma.enrollments.models import (
     RowOutcome,
     UnknownEmailPolicy,
 )
+from karma.enrollments.services import bulk
 from karma.enrollments.services.bulk import apply_job, review_job, start_job
 from karma.lib.spreadsheets import read_learner_file
 
@@ -447,6 +448,39 @@ def test_refuses_choosing_nobody(admin_client, course):
     response = admin_client.post(start_url(course), {"source": "users"})
 
     assert "Choose at least one person." in response.content.decode()
+    assert not BulkEnrollmentJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reports_a_chosen_id_that_names_nobody_by_its_id(
+    admin_client, course, run_on_commit
+):
+    with run_on_commit():
+        admin_client.post(
+            start_url(course), {"source": "users", "pick-user_ids": ["usr_gone"]}
+        )
+
+    row = only_job().rows.get()
+    assert (row.outcome, row.message) == (
+        RowOutcome.INVALID,
+        "No user with id usr_gone",
+    )
+
+
+@pytest.mark.django_db
+def test_refuses_too_many_pasted_addresses_as_a_list(admin_client, course, monkeypatch):
+    monkeypatch.setattr(bulk, "MAX_LEARNERS", 3)
+
+    response = admin_client.post(
+        start_url(course),
+        {"source": "paste", "paste-addresses": "a@x.org b@x.org c@x.org d@x.org"},
+    )
+
+    page = response.content.decode()
+    assert (
+        "The list has more than 3 learners. Split it into lists of at most 3." in page
+    )
+    assert "The file has" not in page
     assert not BulkEnrollmentJob.objects.exists()
 
 
