@@ -3,7 +3,7 @@
 `GET users/{id}/data-export` answers the person's archive (a zip, not the
 JSON envelope) to admins and to the person themselves (`users/me/...` too);
 `POST users/{id}/erase` erases them, for admins, with the person's address
-as confirmation.
+as confirmation, as on the erase page.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from karma.api.permissions import IsAuthenticatedAndPasswordCurrent, allowing
 from karma.api.schema import KarmaAutoSchema
 from karma.privacy.permissions import can_export_data
 from karma.privacy.serializers import EraseRequestSerializer, ErasureSerializer
-from karma.privacy.services import ErasureError, erase_learner
+from karma.privacy.services import ErasureError, confirmation_problem, erase_learner
 from karma.privacy.views import archive_response
 
 TAGS = ["users"]
@@ -115,7 +115,8 @@ class EraseUserView(APIView):
         description="Renames the account “Erased learner”, removes its address, "
         "password, sessions, tokens and invitations, and blanks texts that "
         "name the person; enrollments, progress and scores stay. `confirm` "
-        "must be the person's email address. Refused (422) for your own "
+        "must be the person's email address (any case), as on the erase "
+        "page. Refused (422) for your own "
         "account, an account already erased, and course owners.",
         parameters=[PUBLIC_ID],
         request=EraseRequestSerializer,
@@ -142,7 +143,6 @@ class EraseUserView(APIView):
 
 
 def _check_confirmation(subject: User, typed: str) -> None:
-    if typed.strip().lower() != subject.email.lower():
-        raise ValidationError(
-            {"confirm": ["This is not the email address of the person to erase."]}
-        )
+    problem = confirmation_problem(learner=subject, typed=typed)
+    if problem is not None:
+        raise ValidationError({"confirm": [problem]})

@@ -1,4 +1,4 @@
-"""The erase confirmation form: the person's address (or ERASE) and a reason."""
+"""The erase confirmation form: the person's address and a reason."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ from django import forms
 
 from karma.accounts.forms.users import UsersForm
 from karma.accounts.models import User
-from karma.privacy.services.erasure import REASON_MAX_LENGTH
-
-CONFIRM_WORD = "ERASE"
+from karma.privacy.services.erasure import REASON_MAX_LENGTH, confirmation_problem
 
 
 class EraseLearnerForm(UsersForm):
     confirm = forms.CharField(
-        label="Type the person's email address, or the word ERASE",
+        label="Type the person's email address",
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -31,9 +29,8 @@ class EraseLearnerForm(UsersForm):
         self.subject = subject
 
     def clean_confirm(self) -> str:
-        typed = self.cleaned_data["confirm"].strip()
-        if typed == CONFIRM_WORD or typed.lower() == self.subject.email.lower():
-            return typed
-        raise forms.ValidationError(
-            "This is neither the person's email address nor the word ERASE."
-        )
+        typed = self.cleaned_data["confirm"]
+        problem = confirmation_problem(learner=self.subject, typed=typed)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return typed.strip()

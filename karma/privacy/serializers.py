@@ -14,8 +14,8 @@ class EraseRequestSerializer(serializers.Serializer):
     )
     confirm = serializers.CharField(
         max_length=254,
-        help_text="The person's email address, as a check that the id is "
-        "the one meant.",
+        help_text="The person's email address (any case), as a check that "
+        "the id is the one meant; the erase page asks for the same.",
     )
 
 

@@ -6,6 +6,7 @@ Pages, the API, the command and the scheduled task call these.
 from karma.privacy.services.erasure import (
     ErasureError,
     ErasureResult,
+    confirmation_problem,
     erase_learner,
     erasure_problem,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "ErasureError",
     "ErasureResult",
     "archive_file_name",
+    "confirmation_problem",
     "erase_learner",
     "erasure_problem",
     "export_learner_data",

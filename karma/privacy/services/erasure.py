@@ -53,6 +53,19 @@ def erasure_problem(*, learner: User, actor: User | None) -> str | None:
     return None
 
 
+def confirmation_problem(*, learner: User, typed: str) -> str | None:
+    """Say why `typed` does not confirm erasing `learner`, or None if it does.
+
+    The page and the API both take the person's email address, in any case,
+    and nothing else: erasure cannot be undone, and only the address shows
+    that the account about to go is the one meant, where a fixed word
+    would confirm whichever id a page or a script happened to hold.
+    """
+    if typed.strip().lower() == learner.email.lower():
+        return None
+    return "This is not the email address of the person to erase."
+
+
 def erase_learner(*, learner: User, actor: User | None, reason: str) -> ErasureResult:
     """Erase `learner`'s personal data, keeping their records anonymised.
 

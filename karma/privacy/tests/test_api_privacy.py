@@ -147,6 +147,30 @@ def test_refuses_bad_input_with_422(admin, learner, body, field):
     assert learner.is_active
 
 
+@pytest.mark.parametrize("confirm", ["ERASE", "erase", "lea@example"])
+def test_takes_only_the_persons_address_as_the_page_does(admin, learner, confirm):
+    response = post_erase(api_client(admin), learner, confirm=confirm)
+
+    assert response.status_code == 422
+    assert issues_of(response) == {
+        "confirm": "This is not the email address of the person to erase."
+    }
+    learner.refresh_from_db()
+    assert learner.is_active
+
+
+def test_refuses_a_form_body_with_400(admin, learner):
+    response = api_client(admin).post(
+        erase_url(learner.public_id),
+        {"confirm": learner.email, "reason": "Request 12"},
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["message"].endswith("Send application/json.")
+    learner.refresh_from_db()
+    assert learner.is_active
+
+
 def test_refuses_a_missing_body_with_422(admin, learner):
     response = api_client(admin).post(
         erase_url(learner.public_id), {}, content_type="application/json"

@@ -29,7 +29,11 @@ from karma.enrollments.models import BulkJobStatus, Enrollment
 from karma.learning.models import Certificate, LessonProgress
 from karma.privacy.registry import HOLDINGS, REDACTED, erased_email
 from karma.privacy.selectors import is_erased
-from karma.privacy.services import ErasureError, erase_learner
+from karma.privacy.services import (
+    ErasureError,
+    confirmation_problem,
+    erase_learner,
+)
 from karma.privacy.tests.builders import EMAIL, FIRST, LAST
 from karma.reports.models import ExportJob
 
@@ -263,6 +267,22 @@ def test_refuses_erasing_without_a_reason(learner, admin, reason):
     assert refused.value.field == "reason"
     learner.refresh_from_db()
     assert learner.is_active
+
+
+@pytest.mark.parametrize(
+    ("typed", "confirms"),
+    [
+        ("lea@example.com", True),
+        ("  LEA@Example.COM ", True),
+        ("ERASE", False),
+        ("someone@example.com", False),
+        ("", False),
+    ],
+)
+def test_only_the_persons_address_confirms_erasing_them(learner, typed, confirms):
+    problem = confirmation_problem(learner=learner, typed=typed)
+
+    assert (problem is None) == confirms
 
 
 def test_removes_an_erased_instructor_from_courses_they_taught(admin):

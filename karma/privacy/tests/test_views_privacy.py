@@ -152,19 +152,25 @@ def test_erases_with_the_email_and_shows_the_erased_profile(admin_client, learne
     assert "lea@example.com" not in page
 
 
-def test_erases_with_the_word_erase(admin_client, learner):
-    admin_client.post(erase_url(learner), {"confirm": "ERASE", "reason": "Request 8"})
+def test_refuses_the_word_erase_as_the_api_does(admin_client, learner):
+    response = admin_client.post(
+        erase_url(learner), {"confirm": "ERASE", "reason": "Request 8"}
+    )
 
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This is not the email address of the person to erase." in page
+    assert "the word" not in page
     learner.refresh_from_db()
-    assert learner.name == "Erased learner"
+    assert learner.is_active and learner.first_name == "Lea"
 
 
 @pytest.mark.parametrize(
     ("form", "problem"),
     [
-        ({"confirm": "someone@example.com", "reason": "x"}, "neither"),
-        ({"confirm": "erase", "reason": "x"}, "neither"),
-        ({"confirm": "ERASE", "reason": ""}, "This field is required"),
+        ({"confirm": "someone@example.com", "reason": "x"}, "not the email address"),
+        ({"confirm": "lea@example", "reason": "x"}, "not the email address"),
+        ({"confirm": "lea@example.com", "reason": ""}, "This field is required"),
         ({}, "This field is required"),
     ],
 )
@@ -182,7 +188,7 @@ def test_shows_why_a_course_owner_cannot_be_erased(admin_client, instructor):
 
     page = admin_client.get(erase_url(instructor)).content.decode()
     posted = admin_client.post(
-        erase_url(instructor), {"confirm": "ERASE", "reason": "Left"}
+        erase_url(instructor), {"confirm": instructor.email, "reason": "Left"}
     )
 
     assert "Give the courses to another owner" in page
@@ -195,7 +201,7 @@ def test_shows_why_a_course_owner_cannot_be_erased(admin_client, instructor):
 def test_instructor_of_the_course_may_not_erase(instructor_client, taught_learner):
     assert instructor_client.get(erase_url(taught_learner)).status_code == 403
     response = instructor_client.post(
-        erase_url(taught_learner), {"confirm": "ERASE", "reason": "x"}
+        erase_url(taught_learner), {"confirm": taught_learner.email, "reason": "x"}
     )
     assert response.status_code == 403
     taught_learner.refresh_from_db()
@@ -204,3 +210,9 @@ def test_instructor_of_the_course_may_not_erase(instructor_client, taught_learne
 
 def test_admin_may_not_erase_themselves(admin_client, admin):
     assert admin_client.get(erase_url(admin)).status_code == 403
+    response = admin_client.post(
+        erase_url(admin), {"confirm": admin.email, "reason": "x"}
+    )
+    assert response.status_code == 403
+    admin.refresh_from_db()
+    assert admin.is_active
