@@ -19,17 +19,11 @@ from karma.audit.models import AuditEvent, AuditKind
 from karma.courses.tests.factories import PublishedCourseFactory
 from karma.enrollments.models import (
     BulkJobStatus,
-    BulkSource,
     Enrollment,
     RowOutcome,
     UnknownEmailPolicy,
 )
-from karma.enrollments.services.bulk import (
-    apply_job,
-    confirm_job,
-    review_job,
-    start_job,
-)
+from karma.enrollments.tests.bulk_runs import run_bulk_file
 from karma.lib.spreadsheets import read_learner_file
 
 CASES = Path(__file__).resolve().parents[2] / "lib" / "tests" / "cases"
@@ -38,20 +32,7 @@ EXISTING, INVITE = "existing", "invite"
 
 def run_file(course, name, *, policy, actor=None):
     data = (CASES / name).read_bytes()
-    job = start_job(
-        course=course,
-        started_by=actor,
-        source=BulkSource.FILE,
-        data=data,
-        file_name=name,
-        unknown_policy=policy,
-        background=False,
-    )
-    job = review_job(job_id=job.pk)
-    confirm_job(job=job, confirmed_by=actor, background=False)
-    job = apply_job(job_id=job.pk)
-    job.refresh_from_db()
-    return job
+    return run_bulk_file(course, data, name, policy=policy, actor=actor)
 
 
 def outcomes(job):

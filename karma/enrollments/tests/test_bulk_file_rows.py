@@ -16,34 +16,15 @@ from karma.accounts.models import Role, User
 from karma.accounts.tests.factories import LearnerFactory
 from karma.courses.tests.factories import PublishedCourseFactory
 from karma.enrollments.models import (
-    BulkSource,
     Enrollment,
     RowOutcome,
     UnknownEmailPolicy,
 )
-from karma.enrollments.services.bulk import (
-    apply_job,
-    confirm_job,
-    review_job,
-    start_job,
-)
+from karma.enrollments.tests.bulk_runs import run_bulk_file
 
 
 def run_bytes(data, name, *, policy=UnknownEmailPolicy.SKIP):
-    job = start_job(
-        course=PublishedCourseFactory(),
-        started_by=None,
-        source=BulkSource.FILE,
-        data=data,
-        file_name=name,
-        unknown_policy=policy,
-        background=False,
-    )
-    job = review_job(job_id=job.pk)
-    confirm_job(job=job, confirmed_by=None, background=False)
-    job = apply_job(job_id=job.pk)
-    job.refresh_from_db()
-    return job
+    return run_bulk_file(PublishedCourseFactory(), data, name, policy=policy)
 
 
 def report(job):
