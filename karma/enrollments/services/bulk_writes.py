@@ -75,7 +75,8 @@ def insert_rows(
                 )
         else:
             marks = ", ".join(["%s"] * (len(varying) + len(constant)))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}"  # noqa: S608
+            into = f"INSERT INTO {table} ({names})"  # noqa: S608 (names from the model)
+            sql = f"{into} VALUES ({marks}){conflict}"
             cursor.executemany(
                 sql, [[*row, *constant_values] for row in zip(*lists, strict=True)]
             )
