@@ -55,7 +55,8 @@ def send_email_after_commit(*, name: str, to: str, context: dict[str, Any]) -> N
 
 
 class ConsoleAndFolderBackend(BaseEmailBackend):
-    """Print each message and keep a copy in KARMA_MAIL_DIR (embedded default).
+    """Print each message to standard error and keep a copy in KARMA_MAIL_DIR
+    (embedded default).
 
     The folder lets a person trying Karma without a mail server open the
     invitation they just sent; `/dev/mail/` lists it when DEBUG is on.
@@ -69,6 +70,8 @@ class ConsoleAndFolderBackend(BaseEmailBackend):
             raw = message.message().as_bytes()
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
             (folder / f"{stamp}-{new_public_id('msg')}.eml").write_bytes(raw)
-            sys.stdout.write(raw.decode("utf-8", "replace") + "\n" + "-" * 79 + "\n")
-            sys.stdout.flush()
+            # Standard error, not output: `karma bulk-enroll --json` and other
+            # commands print their result on standard output for a script.
+            sys.stderr.write(raw.decode("utf-8", "replace") + "\n" + "-" * 79 + "\n")
+            sys.stderr.flush()
         return len(email_messages)

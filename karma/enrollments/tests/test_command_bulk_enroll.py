@@ -329,3 +329,21 @@ def test_command_sends_its_emails_before_exiting_in_thread_mode(
 
     recipients = sorted(message.to[0] for message in mail.outbox)
     assert recipients == ["known@example.com", "new.person@example.com"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_json_output_holds_only_the_report_when_mail_is_printed(
+    course, settings, tmp_path, capsys
+):
+    # The embedded mail backend prints every message; a script reading the
+    # report from standard output must still get JSON and nothing else.
+    settings.EMAIL_BACKEND = "karma.web.mail.ConsoleAndFolderBackend"
+    settings.KARMA_MAIL_DIR = tmp_path
+    case = str(CASES / "case-01-utf8-bom.csv")
+
+    call_command("bulk_enroll", course.public_id, case, "--invite-unknown", "--json")
+    printed = capsys.readouterr()
+
+    assert json.loads(printed.out)["rows"]
+    assert list(tmp_path.glob("*.eml"))
+    assert "Subject:" in printed.err
