@@ -239,6 +239,10 @@ KARMA_RETENTION_EXPORT_DAYS = env_int("KARMA_RETENTION_EXPORT_DAYS", 7)
 # Uploaded files are never served from MEDIA_URL: every download goes through
 # a view that checks the viewer may see the course.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Bulk Enroll's picker posts one field per chosen person, up to 1,000
+# (forms_bulk.MAX_PICKED_USERS); Django's default of 1,000 fields in all
+# refused a full pick with a bare 400 before the form could name the limit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------

@@ -452,6 +452,23 @@ def test_refuses_choosing_nobody(admin_client, course):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("count", "refused"), [(1000, False), (1001, True)])
+def test_takes_as_many_chosen_people_as_it_offers(admin_client, course, count, refused):
+    # Django refuses a form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields
+    # with a bare 400 page, before the form could say what the limit is.
+    ids = [f"usr_nobody{n}" for n in range(count)]
+
+    response = admin_client.post(
+        start_url(course), {"source": "users", "pick-user_ids": ids}
+    )
+
+    page = response.content.decode()
+    assert response.status_code in (200, 302)
+    assert ("Choose at most 1,000 people at once" in page) is refused
+    assert BulkEnrollmentJob.objects.exists() is not refused
+
+
+@pytest.mark.django_db
 def test_reports_a_chosen_id_that_names_nobody_by_its_id(
     admin_client, course, run_on_commit
 ):
