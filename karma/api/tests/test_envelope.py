@@ -125,3 +125,51 @@ def test_deeply_nested_json_is_a_bad_request_not_a_crash(admin):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"email": "a@example.com", "role": "\\ud800"}',
+        '{"email": "a@example.com", "first_name": "Ana \\udfff"}',
+        '{"\\ud83d": 1}',
+        '[["\\ud800"]]',
+    ],
+)
+def test_answers_a_lone_surrogate_escape_with_400(admin_api, body):
+    # JSON's \u escapes allow half a UTF-16 pair; quoting it back in a
+    # "not a valid choice" message, or storing it, failed with a 500.
+    response = admin_api.post("/api/v1/users", body, content_type="application/json")
+
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "VALIDATION_ERROR"
+    assert "lone surrogate" in error["message"]
+
+
+def test_answers_a_lone_surrogate_in_bulk_emails_with_400(admin_api, admin):
+    from karma.courses.tests.factories import PublishedCourseFactory
+
+    course = PublishedCourseFactory(owner=admin)
+
+    response = admin_api.post(
+        f"/api/v1/courses/{course.public_id}/bulk-enrollments",
+        '{"emails": "\\ud800"}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert "lone surrogate" in error_of(response)["message"]
+
+
+def test_still_reads_escaped_characters_outside_the_basic_plane(admin_api):
+    # A whole pair is a character (here an emoji) and is kept.
+    response = admin_api.post(
+        "/api/v1/users",
+        '{"email": "smile@example.com", "first_name": "Ana \\ud83d\\ude00",'
+        ' "last_name": "Silva", "role": "learner", "mode": "invite"}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["data"]["first_name"] == "Ana \U0001f600"
