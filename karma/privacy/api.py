@@ -27,7 +27,12 @@ from karma.api.permissions import IsAuthenticatedAndPasswordCurrent, allowing
 from karma.api.schema import KarmaAutoSchema
 from karma.privacy.permissions import can_export_data
 from karma.privacy.serializers import EraseRequestSerializer, ErasureSerializer
-from karma.privacy.services import ErasureError, confirmation_problem, erase_learner
+from karma.privacy.services import (
+    ErasureError,
+    confirmation_problem,
+    erase_learner,
+    erasure_problem,
+)
 from karma.privacy.views import archive_response
 
 TAGS = ["users"]
@@ -128,6 +133,10 @@ class EraseUserView(APIView):
             raise NotFound(_NO_SUCH_USER)
         form = EraseRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        # Who may not be erased comes first: once erased, the address typed
+        # is no longer the account's, and that refusal would hide the reason.
+        if problem := erasure_problem(learner=subject, actor=request.user):
+            raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [problem]})
         _check_confirmation(subject, form.validated_data["confirm"])
 
         try:

@@ -206,6 +206,19 @@ def test_refuses_erasing_twice(admin, learner):
     assert "already been erased" in error_of(response)["message"]
 
 
+def test_says_already_erased_to_the_old_address_too(admin, learner):
+    # The address is gone with the erasure; "not the address" would send
+    # the admin checking their typing instead of telling them why.
+    old_address = learner.email
+    post_erase(api_client(admin), learner)
+    learner.refresh_from_db()
+
+    response = post_erase(api_client(admin), learner, confirm=old_address)
+
+    assert response.status_code == 422
+    assert "already been erased" in error_of(response)["message"]
+
+
 @pytest.mark.parametrize("role", ["instructor", "outsider"])
 def test_non_admins_get_403(request, role, taught_learner):
     caller = request.getfixturevalue(role)
