@@ -72,6 +72,15 @@ def _age(attempt, **delta):
     return attempt
 
 
+def _started_past_its_limit(assessment, learner, *, limit=10, started_ago=11):
+    """Give `assessment` a time limit of `limit` minutes and start an attempt
+    that began `started_ago` minutes ago, so its time is up."""
+    assessment.time_limit_minutes = limit
+    assessment.save()
+    attempt = start_attempt(assessment=assessment, learner=learner)
+    return _age(attempt, minutes=started_ago)
+
+
 # Starting
 
 
@@ -179,9 +188,7 @@ def test_numbers_attempts_one_after_the_other(assessment, learner, enrollment):
 def test_submits_an_expired_open_attempt_before_starting_the_next(
     assessment, learner, enrollment
 ):
-    assessment.time_limit_minutes = 5
-    assessment.save()
-    old = _age(start_attempt(assessment=assessment, learner=learner), minutes=10)
+    old = _started_past_its_limit(assessment, learner, limit=5, started_ago=10)
 
     new = start_attempt(assessment=assessment, learner=learner)
 
@@ -379,9 +386,7 @@ def test_submitting_twice_returns_the_attempt_unchanged(
 def test_refuses_late_answers_and_submits_with_those_saved_before_the_limit(
     assessment, learner, enrollment
 ):
-    assessment.time_limit_minutes = 10
-    assessment.save()
-    attempt = _age(start_attempt(assessment=assessment, learner=learner), minutes=11)
+    attempt = _started_past_its_limit(assessment, learner)
 
     with pytest.raises(AttemptError) as refused:
         submit_attempt(attempt=attempt, learner=learner, responses=_all_right(attempt))
@@ -399,9 +404,7 @@ def test_refuses_late_answers_and_submits_with_those_saved_before_the_limit(
 def test_a_late_submit_without_answers_returns_the_attempt_submitted_on_expiry(
     assessment, learner, enrollment
 ):
-    assessment.time_limit_minutes = 10
-    assessment.save()
-    attempt = _age(start_attempt(assessment=assessment, learner=learner), minutes=11)
+    attempt = _started_past_its_limit(assessment, learner)
 
     attempt = submit_attempt(attempt=attempt, learner=learner)
 
@@ -675,9 +678,7 @@ def test_saving_and_submitting_count_as_activity_in_the_course(
 def test_a_late_submit_counts_as_activity_in_the_course(
     assessment, learner, enrollment, answers
 ):
-    assessment.time_limit_minutes = 10
-    assessment.save()
-    attempt = _age(start_attempt(assessment=assessment, learner=learner), minutes=11)
+    attempt = _started_past_its_limit(assessment, learner)
     type(enrollment).objects.filter(pk=enrollment.pk).update(last_active_at=None)
 
     with pytest.raises(AttemptError) if answers else nullcontext():
