@@ -19,7 +19,7 @@ from karma.assessments.tests.factories import (
     short_answer_question,
     submitted_attempt,
 )
-from karma.assessments.tests.markup import LONG_WORD, breaks_everywhere
+from karma.assessments.tests.markup import LONG_WORD, breaks_everywhere, shown_text
 from karma.audit.models import AuditEvent, AuditKind
 from karma.courses.tests.factories import CourseFactory
 
@@ -298,7 +298,8 @@ def test_the_grade_page_shows_scores_without_trailing_zeros(
     url = _grade_url(attempt)
     instructor_client.post(url, {f"{essay.public_id}-points": "2.5"}, follow=True)
 
-    content = " ".join(instructor_client.get(url).content.decode().split())
+    html = shown_text(instructor_client.get(url).content.decode())
+    content = " ".join(html.split())
 
     assert "3.5 of 5 points, 70% ·" in content
     assert "2.5 / 4</span>" in content
