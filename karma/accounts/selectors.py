@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from django.db import connections
 from django.db.models import F, OrderBy, QuerySet
 from django.utils import timezone
 
-from karma.accounts.models import Invitation, User
+from karma.accounts.models import MAX_SEARCH_WORDS, Invitation, User
+from karma.lib.text import fold_for_search
 
 # Sort keys offered by the Users list, mapped to their ORM fields; the public
 # id breaks ties so pages never repeat or skip a row. Names sort on the folded
@@ -27,6 +29,14 @@ DEFAULT_USER_SORT = "name"
 # Fields that may be empty; "never" sorts after every date either way, the
 # same on SQLite and PostgreSQL (which disagree about NULL by default).
 _NULLABLE_SORT_FIELDS = {"last_login", "last_active_at"}
+
+# Sorts whose first column has a B-tree index of its own (the name order
+# index, the unique email), so that the first rows of the list are cheap to
+# mark off (see users_search_sorts_sparse_matches).
+_INDEXED_SORTS = {"name", "email"}
+
+# A word the trigram index can look up: three letters or digits in a row.
+_TRIGRAM_WORD = re.compile(r"\w{3}")
 
 # What new_public_id("usr") makes; anything else names nobody.
 _USER_ID = re.compile(r"usr_[0-9a-z]{16}")
@@ -105,6 +115,23 @@ def user_ordering(sort: str) -> list[OrderBy]:
         else:
             ordering.append(expression.asc(nulls_last=nulls_last))
     return ordering
+
+
+def users_search_sorts_sparse_matches(search: str, sort: str, *, using: str) -> bool:
+    """Whether a page of the Users list searched for `search` may sort the
+    matches of a broad term instead of walking the list to them (the
+    `sorts_sparse_matches` of SearchPaginator).
+
+    Only PostgreSQL can find every match from an index: its trigram index
+    (migration 0002) looks up words of three letters or more; shorter ones
+    and SQLite read the whole table either way.
+    """
+    if connections[using].vendor != "postgresql":
+        return False
+    if normalize_user_sort(sort).removeprefix("-") not in _INDEXED_SORTS:
+        return False
+    words = fold_for_search(search).split()[:MAX_SEARCH_WORDS]
+    return any(_TRIGRAM_WORD.search(word) for word in words)
 
 
 def get_user_by_public_id(public_id: str) -> User | None:

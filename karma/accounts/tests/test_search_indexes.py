@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from karma.accounts.models import User
+from karma.accounts.selectors import users_search_sorts_sparse_matches
 from karma.accounts.tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +40,27 @@ def test_still_finds_names_by_fragment_whatever_the_accents_and_case():
     LearnerFactory(first_name="Joseph", last_name="Smith")
     found = User.objects.matching("NUNE")
     assert [user.last_name for user in found] == ["Núñez"]
+
+
+@pytest.mark.parametrize(
+    ("search", "sort", "on_postgresql"),
+    [
+        ("иван", "name", True),
+        ("иван", "-name", True),
+        ("maria", "email", True),
+        ("ab cde", "name", True),
+        ("ив", "name", False),  # too short for a trigram
+        ("a.b.c", "name", False),  # no three letters in a row
+        ("иван", "role", False),  # no index of its own to bound
+        ("иван", "-last_active", False),
+        ("", "name", False),
+    ],
+)
+def test_sorts_a_broad_terms_matches_only_where_an_index_finds_them(
+    search, sort, on_postgresql
+):
+    expected = on_postgresql and connection.vendor == "postgresql"
+
+    decided = users_search_sorts_sparse_matches(search, sort, using="default")
+
+    assert decided is expected

@@ -406,10 +406,40 @@ def test_search_queries_do_not_grow_with_matches(
         LearnerFactory(last_name="Many")
     admin_client.get(LIST_URL)  # settle the once-a-minute last-active write
 
-    with django_assert_max_num_queries(4):
+    # The session, the viewer, the first matches, on PostgreSQL the row that
+    # ends the list's first rows (none on a site this small), the page.
+    with django_assert_max_num_queries(5):
         response = admin_client.get(LIST_URL, {"q": "many"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "email", "role"])
+def test_search_with_more_matches_than_it_counts_finds_ones_that_sort_late(
+    admin_client, monkeypatch, sort
+):
+    # Past the list's first rows, as Cyrillic names are past every Latin one.
+    monkeypatch.setattr("karma.lib.pagination.SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr("karma.lib.pagination.EARLY_ROWS", 2)
+    for number in range(4):
+        LearnerFactory(
+            first_name=f"Aaron{number}",
+            last_name="Early",
+            email=f"a{number}@example.com",
+        )
+    for number in range(5):
+        LearnerFactory(
+            first_name=f"Иван{number}",
+            last_name="Петров",
+            email=f"z{number}@example.com",
+        )
+
+    response = admin_client.get(LIST_URL, {"q": "иван", "sort": sort})
+
+    html = response.content.decode()
+    assert "More than 3 users found; these are the first 3" in html
+    numbers = range(4, 1, -1) if sort == "-name" else range(3)
+    assert _names_in_order(response) == [f"Иван{n} Петров" for n in numbers]
 
 
 @pytest.mark.parametrize("count", [5, 60])

@@ -40,6 +40,7 @@ from karma.accounts.selectors import (
     get_user_by_public_id,
     users_by_public_ids,
     users_for_list,
+    users_search_sorts_sparse_matches,
 )
 from karma.accounts.services import AccountError
 from karma.lib.pagination import SearchPaginator
@@ -95,11 +96,16 @@ def user_list(request: HttpRequest) -> HttpResponse:
     # Searching counts at most SEARCH_COUNT_CAP matches: a broad term on a
     # large site would otherwise read every row on each keystroke. The full
     # list keeps its exact count.
-    paginator = (
-        SearchPaginator(users, USERS_PER_PAGE)
-        if fold_for_search(filters["search"])
-        else Paginator(users, USERS_PER_PAGE)
-    )
+    if fold_for_search(filters["search"]):
+        paginator = SearchPaginator(
+            users,
+            USERS_PER_PAGE,
+            sorts_sparse_matches=users_search_sorts_sparse_matches(
+                filters["search"], filters["sort"], using=users.db
+            ),
+        )
+    else:
+        paginator = Paginator(users, USERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
 
     context = {
