@@ -34,6 +34,7 @@ from karma.courses.permissions import (
     can_delete_course,
     can_manage_course,
     can_manage_instructors,
+    can_open_lessons,
     can_see_course,
 )
 from karma.courses.serializers import (
@@ -58,6 +59,7 @@ NO_MODULE = "There is no module with this id."
 NO_LESSON = "There is no lesson with this id."
 NOT_MANAGER = "Only admins and this course's instructors can change it."
 NOT_OWNER = "Only admins and the course's owner can do this."
+NOT_ENROLLED = "Enroll in this course to open its lessons."
 
 # Service field names -> the API's names for the same input.
 API_FIELDS = {
@@ -148,7 +150,12 @@ def module_for(user: Any, public_id: str, may: Predicate = can_see_course) -> Mo
     return module
 
 
-def lesson_for(user: Any, public_id: str, may: Predicate = can_see_course) -> Lesson:
+def lesson_for(
+    user: Any,
+    public_id: str,
+    may: Predicate = can_see_course,
+    refusal: str = NOT_MANAGER,
+) -> Lesson:
     lesson = None
     if has_prefix(public_id, "les"):
         lesson = (
@@ -158,7 +165,7 @@ def lesson_for(user: Any, public_id: str, may: Predicate = can_see_course) -> Le
         )
     if lesson is None:
         raise NotFound(NO_LESSON)
-    authorize(user, lesson.course, may, NOT_MANAGER, NO_LESSON)
+    authorize(user, lesson.course, may, refusal, NO_LESSON)
     return lesson
 
 
@@ -505,6 +512,9 @@ class LessonListView(GenericAPIView):
     @extend_schema(
         tags=LESSON_TAGS,
         summary="List a module's lessons in order",
+        description="The outline, as on the course page: anyone who may see "
+        "the course gets the lessons' titles and settings, but `content` and "
+        "`file` only the course's staff and its enrolled learners.",
         parameters=[MODULE_ID],
         responses=LessonSerializer(many=True),
     )
@@ -514,7 +524,10 @@ class LessonListView(GenericAPIView):
             "position", "id"
         )
         page = self.paginate_queryset(lessons)
-        return self.get_paginated_response(LessonSerializer(page, many=True).data)
+        context = {"opens_lessons": can_open_lessons(request.user, module.course)}
+        return self.get_paginated_response(
+            LessonSerializer(page, many=True, context=context).data
+        )
 
     @extend_schema(
         tags=LESSON_TAGS,
@@ -544,12 +557,14 @@ class LessonDetailView(APIView):
 
     @extend_schema(
         tags=LESSON_TAGS,
-        summary="Read a lesson",
+        summary="Read a lesson (its staff and enrolled learners)",
+        description="Someone who may see the course but is not enrolled gets "
+        "403; its outline is in the module's list of lessons.",
         parameters=[LESSON_ID],
         responses=LessonSerializer,
     )
     def get(self, request: Request, lesson_id: str) -> Response:
-        lesson = lesson_for(request.user, lesson_id)
+        lesson = lesson_for(request.user, lesson_id, can_open_lessons, NOT_ENROLLED)
         return Response(LessonSerializer(lesson).data)
 
     @extend_schema(

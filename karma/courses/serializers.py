@@ -236,11 +236,13 @@ class LessonSerializer(serializers.ModelSerializer):
     type = serializers.ChoiceField(choices=LessonType.choices)
     content = serializers.SerializerMethodField(
         help_text="Sanitised HTML for a text lesson, the link of a linked "
-        "video, null otherwise."
+        "video, null otherwise, and null in a module's list for someone who "
+        "may see the course but not open its lessons (not enrolled)."
     )
     file = serializers.SerializerMethodField(
         help_text="Where to download an uploaded video or document (the "
-        "download checks the viewer may see the course); null otherwise."
+        "download checks the viewer may open the course's lessons); null "
+        "otherwise, as for `content`."
     )
 
     class Meta:
@@ -263,8 +265,16 @@ class LessonSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def _opens_lessons(self) -> bool:
+        # A course's outline is shown to anyone who may see the course; what
+        # its lessons hold only to its staff and enrolled learners. The view
+        # that lists an outline says which one the viewer is.
+        return self.context.get("opens_lessons", True)
+
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_content(self, lesson: Lesson) -> str | None:
+        if not self._opens_lessons():
+            return None
         if lesson.type == LessonType.TEXT:
             return lesson.body
         if lesson.type == LessonType.VIDEO and lesson.video_url:
@@ -273,7 +283,7 @@ class LessonSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_file(self, lesson: Lesson) -> str | None:
-        if not lesson.file:
+        if not lesson.file or not self._opens_lessons():
             return None
         path = reverse(
             "courses:lesson_file", args=[lesson.course.public_id, lesson.public_id]

@@ -121,6 +121,8 @@ STAFF = {"admin", "owner", "co_instructor"}
 OWNERS = {"admin", "owner"}
 READERS = set(ROLES)
 AUTHORS = {"admin", "owner", "co_instructor", "other_instructor"}
+# A lesson's content: the course's staff and its enrolled learners.
+LESSON_READERS = STAFF | {"enrolled"}
 
 
 def _call(client, endpoint: str, course: Course):
@@ -195,7 +197,7 @@ ENDPOINTS = [
     ("list_lessons", READERS, 200),
     ("create_lesson", STAFF, 201),
     ("order_lessons", STAFF, 200),
-    ("read_lesson", READERS, 200),
+    ("read_lesson", LESSON_READERS, 200),
     ("update_lesson", STAFF, 200),
     ("delete_lesson", STAFF, 200),
 ]
@@ -985,6 +987,45 @@ def test_lesson_fields_for_each_type(draft, instructor):
         "estimated_minutes",
         "manual_completion",
     }
+
+
+def test_the_outline_withholds_lesson_content_from_those_not_enrolled(
+    published, instructor, learner, outsider, other_instructor
+):
+    _json(
+        api_client(instructor),
+        "post",
+        _lessons_path(published),
+        {"title": "Talk", "type": "video", "content": "https://videos.example/1"},
+    )
+    api_client(instructor).post(
+        _lessons_path(published), {"title": "Notes", "type": "document", "file": pdf()}
+    )
+
+    def outline(person) -> list[tuple]:
+        response = api_client(person).get(_lessons_path(published))
+        assert response.status_code == 200
+        lessons = response.json()["data"]
+        return [(one["title"], one["content"], one["file"]) for one in lessons]
+
+    talk_link = "https://videos.example/1"
+    withheld = [("Welcome", None, None), ("Talk", None, None), ("Notes", None, None)]
+    assert outline(outsider) == withheld
+    assert outline(other_instructor) == withheld
+    for person in (learner, instructor):
+        welcome, talk, notes = outline(person)
+        assert (welcome[1], talk[1]) == ("<p>Read this.</p>", talk_link)
+        assert notes[2].startswith("https://karma.example.test/")
+
+
+def test_reading_a_lesson_says_to_enroll_first(published, outsider):
+    lesson_path = f"{API}/lessons/{_lesson(published).public_id}"
+
+    response = api_client(outsider).get(lesson_path)
+
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "Enroll in this course to open its lessons."
+    assert "Welcome" not in response.content.decode()
 
 
 def test_lesson_file_url_is_refused_to_learners_of_a_draft(draft, instructor, learner):
