@@ -20,6 +20,7 @@ from karma.accounts import services
 from karma.accounts.forms.auth import SIGN_IN_FAILED, SIGN_IN_THROTTLED
 from karma.accounts.models import Role, User
 from karma.accounts.tests.factories import DEFAULT_PASSWORD, LearnerFactory
+from karma.web.mail import render_email
 
 LOGIN = reverse("accounts:login")
 LOGOUT = reverse("accounts:logout")
@@ -496,6 +497,25 @@ def test_reset_complete_sends_people_on(client, learner_client):
 
 
 # --- Invitations --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("email", ["invitation", "enrolled", "password_reset"])
+def test_emails_to_someone_without_a_name_greet_without_one(email):
+    # Bulk enrollment invites people from files that have no name columns.
+    message = render_email(email, {"first_name": "", "link": "https://x.test/"})
+
+    assert message["text"].startswith("Hello,\n")
+    assert "<p>Hello,</p>" in message["html"]
+
+
+def test_accepting_an_invitation_without_a_name_welcomes_without_one(client, invite):
+    invitation, path = invite()
+    User.objects.filter(pk=invitation.user.pk).update(first_name="")
+
+    response = client.post(path, _new_passwords(), follow=True)
+
+    assert "Welcome to Karma." in response.text
+    assert "Welcome to Karma, " not in response.text
 
 
 def test_opening_an_invitation_shows_the_invitee_and_changes_nothing(client, invite):

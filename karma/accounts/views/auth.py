@@ -199,7 +199,10 @@ def _accept_invitation(
         return _invitation_problem(request, found)
 
     login(request, user)
-    messages.success(request, f"Welcome to {settings.SITE_NAME}, {user.first_name}.")
+
+    # A bulk invitation from a file without name columns leaves no name.
+    greeting = f", {user.first_name}" if user.first_name else ""
+    messages.success(request, f"Welcome to {settings.SITE_NAME}{greeting}.")
     return redirect(DASHBOARD)
 
 
