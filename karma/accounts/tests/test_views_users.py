@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from django.contrib.messages import get_messages
@@ -165,6 +166,17 @@ def test_search_ignores_case_and_accents(admin_client, query):
     response = admin_client.get(LIST_URL, {"q": query}, HTTP_HX_REQUEST="true")
 
     assert _names_in_order(response) == ["José Núñez"]
+
+
+@pytest.mark.parametrize("stored", ["O'Brien", "O’Brien", "Oʼbrien"])
+@pytest.mark.parametrize("query", ["o'brien", "O’Brien", "‘brien"])
+def test_search_finds_names_whatever_the_apostrophe(admin_client, stored, query):
+    LearnerFactory(first_name="Seán", last_name=stored)
+    LearnerFactory(first_name="Brien", last_name="Obi")
+
+    response = admin_client.get(LIST_URL, {"q": query}, HTTP_HX_REQUEST="true")
+
+    assert [unescape(name) for name in _names_in_order(response)] == [f"Seán {stored}"]
 
 
 def test_search_needs_every_word(admin_client):
