@@ -271,6 +271,11 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 # With no broker, tasks run in the calling process so the embedded default
 # needs no server; on_commit hooks still keep them after the transaction.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Celery still takes a producer from its pool before running a task
+    # eagerly. An in-memory transport gives it one; an empty URL, or one
+    # without a host name, had kombu warn that it guessed a server.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 # Without a broker, long jobs (bulk enrollment) run in a thread of the web
 # process ("thread"), or inline ("sync", the test suite).

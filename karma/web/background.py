@@ -47,7 +47,7 @@ def start_after_commit(task: Task, **kwargs: Any) -> None:
 
 
 def _start(task: Task, kwargs: dict[str, Any], *, inline: bool = False) -> None:
-    if settings.CELERY_BROKER_URL:
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
         task.delay(**kwargs)
     elif settings.KARMA_INPROCESS_TASKS == "thread" and not inline:
         threading.Thread(

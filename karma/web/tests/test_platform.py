@@ -179,3 +179,29 @@ def test_karma_command_runs_hyphenated_management_commands(tmp_path):
 def test_settings_never_log_request_urls():
     # Activation and reset links carry tokens in their paths.
     assert settings.LOGGING["loggers"]["django.server"]["level"] == "WARNING"
+
+
+def test_tasks_without_a_broker_run_in_process_with_no_broker_warning(tmp_path):
+    # Run under the real settings, which decide eagerness from the
+    # environment when they are first imported.
+    env = {**os.environ, "KARMA_VAR_DIR": str(tmp_path)}
+    for name in ("CELERY_BROKER_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    script = (
+        "import django, os;"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'karma.config.settings';"
+        "django.setup();"
+        "from django.conf import settings;"
+        "from karma.web.tasks import deliver_email;"
+        "assert settings.CELERY_TASK_ALWAYS_EAGER;"
+        "deliver_email.delay(to='a@example.com', template='t', subject='S',"
+        " text='T', html='H')"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "email sent" in result.stderr
+    assert "No hostname was supplied" not in result.stderr
