@@ -508,6 +508,16 @@ def test_emails_to_someone_without_a_name_greet_without_one(email):
     assert "<p>Hello,</p>" in message["html"]
 
 
+def test_an_invitation_without_a_name_shows_no_empty_name(client, invite):
+    invitation, path = invite()
+    User.objects.filter(pk=invitation.user.pk).update(first_name="", last_name="")
+
+    response = client.get(path)
+
+    assert "nia@example.com" in response.text
+    assert ">Name</dt>" not in response.text
+
+
 def test_accepting_an_invitation_without_a_name_welcomes_without_one(client, invite):
     invitation, path = invite()
     User.objects.filter(pk=invitation.user.pk).update(first_name="")
